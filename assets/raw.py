@@ -1,0 +1,16 @@
+"""Raw zone: the capture agents' batches, as they land (not materialized by Sluice)."""
+
+import dagster as dg
+
+from orchestration.partitions import daily
+
+capture_batches = dg.AssetSpec(
+    key=["raw", "capture_batches"],
+    group_name="raw",
+    partitions_def=daily,
+    kinds={"json"},
+    description=(
+        "Gzip JSON Lines batches from capture agents under `date=D/device=X/` in the raw root "
+        "(`SLUICE_RAW`: a local folder or s3://). Contract: capture format v1."
+    ),
+)

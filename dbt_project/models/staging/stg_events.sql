@@ -1,0 +1,3 @@
+select *
+from {{ source('private', 'eligible_events') }}
+where partition_date = cast('{{ var("date") }}' as date)

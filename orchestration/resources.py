@@ -1,0 +1,63 @@
+"""Dagster resources: every setting and secret arrives through `EnvVar` (see `sluice/settings.py`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from sluice.home import SluiceHome
+from sluice.keys import ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV
+from sluice.settings import DIRECTORY_ENV, RAW_ENV
+from sluice.warehouse import httpfs_extension_path, private_zone
+
+DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"
+
+
+class SluiceResource(dg.ConfigurableResource):
+    """Where the zones live (`SLUICE_HOME`), the raw root and directory, and the keys."""
+
+    home: str
+    raw_root: str
+    directory: str
+    encryption_key: str
+    pseudonym_key: str
+
+    @property
+    def layout(self) -> SluiceHome:
+        return SluiceHome(Path(self.home)).ensure()
+
+    @contextmanager
+    def private(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        layout = self.layout
+        with private_zone(layout.private_db, self.encryption_key, layout.spill) as con:
+            yield con
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """What the dbt profile reads: the shared home, the httpfs binary and the key (as a dbt secret)."""
+        values = {"SLUICE_HOME": self.home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: self.encryption_key}
+        saved = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def sluice_resource() -> SluiceResource:
+    return SluiceResource(
+        home=dg.EnvVar("SLUICE_HOME"),
+        raw_root=dg.EnvVar(RAW_ENV),
+        directory=dg.EnvVar(DIRECTORY_ENV),
+        encryption_key=dg.EnvVar(ENCRYPTION_KEY_ENV),
+        pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
+    )

@@ -1,0 +1,118 @@
+"""`sluice`: simulate capture, run a day through Dagster, run the demo, open the UI.
+
+Exit codes of `sluice run` / `sluice demo`: 0 published, 3 blocked by a gate, 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sluice.errors import SluiceError
+
+EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 3
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected YYYY-MM-DD") from None
+
+
+def _yesterday() -> date:
+    return datetime.now(timezone.utc).date() - timedelta(days=1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sluice", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sim = sub.add_parser("simulate", help="write one simulated day of capture (format v1) with ground truth")
+    sim.add_argument("--date", type=_date, required=True)
+    sim.add_argument("--employees", type=int, required=True)
+    sim.add_argument("--out", type=Path, required=True)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--events-per-employee", type=int, default=5_000)
+    sim.add_argument("--scope-creep", action="store_true", help="add undeclared event types, a field and a non-US device")
+
+    run = sub.add_parser("run", help="materialize one day through Dagster; exit 0 published, 3 blocked, 1 error")
+    run.add_argument("--date", type=_date, required=True)
+    run.add_argument("--raw", help="raw root (default $SLUICE_RAW or $SLUICE_HOME/inbox/raw)")
+    run.add_argument("--directory", help="directory CSV (default $SLUICE_DIRECTORY or $SLUICE_HOME/inbox/directory.csv)")
+    run.add_argument("--home", type=Path, help="default $SLUICE_HOME or ./.sluice")
+
+    demo = sub.add_parser("demo", help="simulate a day into $SLUICE_HOME/inbox and run it")
+    demo.add_argument("--date", type=_date, default=None, help="default: yesterday (UTC)")
+    demo.add_argument("--employees", type=int, default=25)
+    demo.add_argument("--events-per-employee", type=int, default=4_000)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--home", type=Path)
+
+    ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1 over $SLUICE_HOME's instance")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--home", type=Path)
+    return parser
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from sluice.simulate import simulate
+
+    stats = simulate(args.date, args.employees, args.out, seed=args.seed,
+                     events_per_employee=args.events_per_employee, scope_creep=args.scope_creep)
+    print(f"simulated {stats['events']:,} events in {stats['batches']:,} batches for {stats['employees']} employees -> {args.out}")
+    return 0
+
+
+def run_and_report(day: date) -> int:
+    from orchestration.runner import run_day
+    from sluice.home import SluiceHome
+    from sluice.keys import ENCRYPTION_KEY_ENV
+    from sluice.summary import day_counts, render
+    from sluice.warehouse import private_zone
+
+    outcome = run_day(day)
+    home = SluiceHome.from_env()
+    counts: dict[str, int] = {}
+    if home.private_db.exists():
+        with private_zone(home.private_db, os.environ[ENCRYPTION_KEY_ENV], home.spill) as con:
+            counts = day_counts(con, day)
+    status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
+    print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home))
+    for gate, gate_counts in outcome.failed_gates.items():
+        detail = ", ".join(f"{k}={v}" for k, v in gate_counts.items())
+        print(f"GATE FAILED {gate}: {detail}", file=sys.stderr)
+    for error in outcome.errors:
+        print(f"ERROR {error} (details in the Dagster run {outcome.run_id})", file=sys.stderr)
+    return outcome.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            return _simulate(args)
+        from sluice.settings import configure
+
+        layout = configure(args.home, getattr(args, "raw", None), getattr(args, "directory", None))
+        if args.command == "run":
+            return run_and_report(args.date)
+        if args.command == "demo":
+            from sluice.simulate import simulate
+
+            day = args.date or _yesterday()
+            stats = simulate(day, args.employees, layout.inbox, seed=args.seed, events_per_employee=args.events_per_employee)
+            print(f"simulated {stats['events']:,} events from {stats['employees']} employees into {layout.inbox}")
+            return run_and_report(day)
+        os.execvp("dagster", ["dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(args.port)])
+    except SluiceError as exc:
+        print(f"sluice: {exc.code}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Name why a rejected line breaks the contract, with pydantic, one rejected row at a time.
+
+A reason is `contract:<location>:<pydantic error type>`, e.g. `contract:payload.x:int_type`.
+Locations are built only from the models' own field names, so an unexpected key or value
+in the input can never become part of a reason (policy rule 9).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from sluice.contract.models import PAYLOADS, Event
+
+KNOWN_NAMES = frozenset(Event.model_fields) | {n for m in PAYLOADS.values() for n in m.model_fields}
+# Pydantic passes the SQL-rejected row: the two validations disagree, which a test forbids.
+DISAGREEMENT = "contract:unexplained"
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = [p if isinstance(p, str) and p in KNOWN_NAMES else ("n" if isinstance(p, int) else "?") for p in loc]
+    return ".".join(parts) or "event"
+
+
+def contract_reason(line: str) -> str:
+    try:
+        Event.model_validate_json(line, strict=True)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False, include_context=False)[0]
+        return f"contract:{_location(tuple(first['loc']))}:{first['type']}"
+    except ValueError:
+        return "contract:not_json"
+    return DISAGREEMENT

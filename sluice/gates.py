@@ -1,0 +1,62 @@
+"""Gates: plain functions that judge a day's counts and say pass or block, in counts only.
+
+Dagster turns each `Gate` into a blocking asset check; `sluice run` prints the failed ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sluice.policy.scope import ScopeManifest
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    passed: bool
+    description: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
+    parts = ("valid", "quarantined", "duplicate", "unreadable", "other_day")
+    accounted = sum(counts.get(k, 0) for k in parts)
+    return Gate(
+        "line_conservation",
+        accounted == lines_landed == counts.get("lines_read", -1),
+        "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
+        {"lines_landed": lines_landed, "accounted": accounted, **{k: counts.get(k, 0) for k in parts}},
+    )
+
+
+def scope_creep(counts: dict[str, int]) -> Gate:
+    creep = {k: v for k, v in counts.items() if k.startswith("reason:scope:")}
+    return Gate(
+        "scope_creep",
+        sum(creep.values()) == 0,
+        "No event type, field or region outside the scope manifest (policy rule 1).",
+        {"scope_creep": sum(creep.values()), **creep},
+    )
+
+
+def contract_failure_rate(counts: dict[str, int], manifest: ScopeManifest) -> Gate:
+    failed = sum(v for k, v in counts.items() if k.startswith("reason:contract:"))
+    judged = counts.get("valid", 0) + counts.get("quarantined", 0)
+    rate_ppm = round(1_000_000 * failed / judged) if judged else 0
+    return Gate(
+        "contract_failure_rate",
+        rate_ppm <= manifest.max_contract_failure_rate * 1_000_000,
+        "Share of lines breaking capture format v1 within the manifest's threshold.",
+        {"contract_failures": failed, "judged": judged, "rate_ppm": rate_ppm,
+         "threshold_ppm": round(manifest.max_contract_failure_rate * 1_000_000)},
+    )
+
+
+def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
+    excluded = sum(v for k, v in transformed.items() if k.startswith("excluded:"))
+    return Gate(
+        "promotion_conservation",
+        valid == transformed.get("promoted", -1) + excluded,
+        "Every valid event is promoted or excluded under a named rule.",
+        {"valid": valid, "promoted": transformed.get("promoted", 0), "excluded": excluded},
+    )

@@ -1,0 +1,75 @@
+"""Where Sluice keeps its files: one `$SLUICE_HOME`, laid out by zone."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOME = ".sluice"
+
+
+@dataclass(frozen=True)
+class SluiceHome:
+    """The file layout under `$SLUICE_HOME` (default `./.sluice`).
+
+    - `inbox/`: where `sluice demo` simulates capture (the agents' landing folder);
+    - `warehouse/private.duckdb`: the encrypted private zone;
+    - `warehouse/training/<table>/date=D/v=<run>/`: the training zone (Parquet), trusted
+      only through `warehouse/training/_published/D.json`;
+    - `warehouse/analytics.duckdb`: the analyst zone, replaced by atomic rename;
+    - `audit/`, `keys/` (0600) and `dagster/` (the Dagster instance) beside it.
+    """
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> "SluiceHome":
+        return cls(Path(os.environ.get("SLUICE_HOME", DEFAULT_HOME)).absolute())
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def private_db(self) -> Path:
+        return self.warehouse / "private.duckdb"
+
+    @property
+    def training(self) -> Path:
+        return self.warehouse / "training"
+
+    @property
+    def markers(self) -> Path:
+        return self.training / "_published"
+
+    @property
+    def analytics_db(self) -> Path:
+        return self.warehouse / "analytics.duckdb"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.root / "audit" / "audit.jsonl"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster"
+
+    @property
+    def spill(self) -> Path:
+        """DuckDB's temp directory: inside the home, and encrypted (temp_file_encryption)."""
+        return self.root / "tmp"
+
+    def ensure(self) -> "SluiceHome":
+        for folder in (self.warehouse, self.training, self.markers, self.audit_log.parent, self.spill):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

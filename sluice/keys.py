@@ -1,0 +1,34 @@
+"""Secrets: the private-zone encryption key and the pseudonym (HMAC) key.
+
+Keys come from the environment (`SLUICE_ENCRYPTION_KEY`, `SLUICE_PSEUDONYM_KEY`). For the
+local default, `ensure_keys` generates them once into `$SLUICE_HOME/keys/` (mode 0600)
+and exports them to the process environment, where Dagster resources read them via EnvVar.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENCRYPTION_KEY_ENV = "SLUICE_ENCRYPTION_KEY"
+PSEUDONYM_KEY_ENV = "SLUICE_PSEUDONYM_KEY"
+KEY_FILES = {ENCRYPTION_KEY_ENV: "encryption.key", PSEUDONYM_KEY_ENV: "pseudonym.key"}
+
+
+def _read_or_create(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def ensure_keys(keys_dir: Path) -> None:
+    """Export every key that the environment does not already give, from `keys_dir`."""
+    for env_name, file_name in KEY_FILES.items():
+        if not os.environ.get(env_name):
+            os.environ[env_name] = _read_or_create(keys_dir / file_name)

@@ -1,0 +1,125 @@
+"""Stage 7, publish (write-audit-publish), run only after every blocking gate of the day passed.
+
+Training tables: Parquet under `training/<table>/date=D/v=<run>/`, written in a `_tmp`
+folder and renamed; then the commit marker `training/_published/D.json` (tables, rows,
+file hashes, manifest and code versions) is written to a `_tmp` name and renamed. Readers
+trust only what a marker names. The analytics file is rebuilt beside the old one (a copy
+plus the day's rows) and renamed over it, so a reader holding it open keeps the old day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from sluice import audit
+from sluice.home import SluiceHome
+
+TRAINING_TABLES = ("interaction_steps",)
+ANALYTICS_TABLES = ("daily_app_usage",)
+ANALYTICS_DAY_COLUMN = "day"
+
+
+@dataclass(frozen=True)
+class Publication:
+    marker: Path
+    rows: dict[str, int]
+
+
+def code_version() -> str:
+    return version("sluice")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, table: str) -> dict:
+    day_dir = home.training / table / f"date={day.isoformat()}"
+    final, tmp = day_dir / f"v={run_id}", day_dir / f"_tmp_v={run_id}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    part = tmp / "part-0.parquet"
+    con.execute(f"COPY (SELECT * FROM private.training.{table} ORDER BY ALL) TO '{part}' (FORMAT parquet)")
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{part}')").fetchone()[0]
+    files = [{"path": (final / part.name).relative_to(home.training).as_posix(), "sha256": _sha256(part), "rows": rows}]
+    os.rename(tmp, final)
+    return {"rows": rows, "files": files}
+
+
+def _write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
+    tmp = home.warehouse / f"_tmp_analytics_{run_id}.duckdb"
+    tmp.unlink(missing_ok=True)
+    if home.analytics_db.exists():
+        shutil.copyfile(home.analytics_db, tmp)
+    con.execute(f"ATTACH '{tmp}' AS next_analytics")
+    rows = {}
+    try:
+        for table in ANALYTICS_TABLES:
+            source = f"private.analytics.{table}"
+            con.execute(f"CREATE TABLE IF NOT EXISTS next_analytics.main.{table} AS SELECT * FROM {source} LIMIT 0")
+            con.execute(f"DELETE FROM next_analytics.main.{table} WHERE {ANALYTICS_DAY_COLUMN} = ?", [day])
+            con.execute(f"INSERT INTO next_analytics.main.{table} SELECT * FROM {source}")
+            rows[table] = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+        con.execute("CHECKPOINT next_analytics")
+    finally:
+        con.execute("DETACH next_analytics")
+    os.replace(tmp, home.analytics_db)
+    return rows
+
+
+def _write_marker(home: SluiceHome, day: date, body: dict) -> Path:
+    marker = home.markers / f"{day.isoformat()}.json"
+    tmp = home.markers / f"_tmp_{day.isoformat()}.json"
+    with tmp.open("w") as handle:
+        json.dump(body, handle, indent=2, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, marker)
+    return marker
+
+
+def _drop_unmarked_versions(home: SluiceHome, day: date, run_id: str) -> None:
+    for table in TRAINING_TABLES:
+        for old in (home.training / table / f"date={day.isoformat()}").glob("*v=*"):
+            if old.name != f"v={run_id}":
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, manifest_version: str) -> Publication:
+    """Publish day D from the private zone's candidate tables; `con` has `private` attached."""
+    training = {table: _write_training(con, home, day, run_id, table) for table in TRAINING_TABLES}
+    analytics = _write_analytics(con, home, day, run_id)
+    body = {
+        "date": day.isoformat(),
+        "run_id": run_id,
+        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tables": training,
+        "analytics_rows": analytics,
+        "manifest_version": manifest_version,
+        "code_version": code_version(),
+    }
+    marker = _write_marker(home, day, body)
+    _drop_unmarked_versions(home, day, run_id)
+    rows = {**{t: v["rows"] for t, v in training.items()}, **analytics}
+    audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows,
+                 manifest_version=manifest_version)
+    return Publication(marker, rows)
+
+
+def published_marker(home: SluiceHome, day: date) -> dict | None:
+    marker = home.markers / f"{day.isoformat()}.json"
+    return json.loads(marker.read_text()) if marker.exists() else None

@@ -1,0 +1,39 @@
+"""The environment of the embedded default: `$SLUICE_HOME` and what follows from it.
+
+Dagster resources read every setting through `EnvVar`; this fills in the local defaults
+(raw root and directory in `$SLUICE_HOME/inbox/`, keys in `$SLUICE_HOME/keys/`, the Dagster
+instance in `$SLUICE_HOME/dagster` with telemetry off) without overriding what is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sluice.home import SluiceHome
+from sluice.keys import ensure_keys
+
+RAW_ENV = "SLUICE_RAW"
+DIRECTORY_ENV = "SLUICE_DIRECTORY"
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None) -> SluiceHome:
+    if home is not None:
+        os.environ["SLUICE_HOME"] = str(Path(home).absolute())
+    layout = SluiceHome.from_env().ensure()
+    os.environ["SLUICE_HOME"] = str(layout.root)
+    if raw:
+        os.environ[RAW_ENV] = raw
+    if directory:
+        os.environ[DIRECTORY_ENV] = str(Path(directory).absolute())
+    os.environ.setdefault(RAW_ENV, str(layout.inbox / "raw"))
+    os.environ.setdefault(DIRECTORY_ENV, str(layout.inbox / "directory.csv"))
+    os.environ.setdefault("DAGSTER_HOME", str(layout.dagster_home))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    ensure_keys(layout.keys)
+    return layout

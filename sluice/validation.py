@@ -1,0 +1,105 @@
+"""Stages 2 and 3, contract and scope: sort day D's landed lines into valid events and
+quarantine, with a counted reason for every line that is not a valid event.
+
+Conservation: lines read = valid + quarantined + duplicates + unreadable + other-day.
+Duplicates are later copies of an `event_id` (first by batch path and line number wins).
+Scope creep (`scope:*`) is judged before the contract (`contract:*`); the SQL derived
+from the models finds contract failures in bulk and pydantic names them, row by row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from sluice.contract.reasons import contract_reason
+from sluice.contract.vectorised import column_sql, columns, parsed_sql, violation_sql
+from sluice.policy.scope import ScopeManifest, scope_reason_sql
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS events (partition_date DATE, batch_id VARCHAR, line_no BIGINT,
+  {", ".join(f"{name} {sql_type}" for name, sql_type in columns().items())});
+CREATE TABLE IF NOT EXISTS quarantine (partition_date DATE, batch_path VARCHAR, batch_id VARCHAR,
+  line_no BIGINT, reason VARCHAR, line VARCHAR);
+CREATE TABLE IF NOT EXISTS line_outcomes (partition_date DATE, outcome VARCHAR, reason VARCHAR, n BIGINT);
+"""
+
+
+def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> dict[str, int]:
+    con.execute(DDL)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE copies AS
+        SELECT batch_path, line_no, row_number() OVER (PARTITION BY event_id ORDER BY batch_path, line_no) AS copy_no
+        FROM (SELECT batch_path, line_no,
+                     CASE WHEN json_valid(line) AND json_type(line, '$.event_id') = 'VARCHAR'
+                          THEN json_extract_string(line, '$.event_id') END AS event_id
+              FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL)
+        WHERE event_id IS NOT NULL
+    """, {"day": day})
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE judged AS
+        SELECT batch_path, batch_id, line_no,
+          CASE
+            WHEN home_day <> $day THEN 'other_day'
+            WHEN unreadable IS NOT NULL OR j IS NULL THEN 'unreadable'
+            WHEN copy_no > 1 THEN 'duplicate'
+            WHEN scope_reason IS NOT NULL OR contract_violation THEN 'quarantined'
+            ELSE 'valid'
+          END AS outcome,
+          CASE
+            WHEN home_day <> $day THEN NULL
+            WHEN unreadable IS NOT NULL THEN unreadable
+            WHEN j IS NULL THEN 'unreadable:not_json'
+            WHEN copy_no > 1 THEN NULL
+            ELSE coalesce(scope_reason, CASE WHEN contract_violation THEN 'contract:pending' END)
+          END AS reason
+        FROM (
+          SELECT *, CASE WHEN t0 = 'OBJECT' THEN {scope_reason_sql(manifest)} END AS scope_reason,
+                 CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation
+          FROM (SELECT *, {parsed_sql("j")}
+                FROM (SELECT l.*, c.copy_no,
+                             CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line::JSON END AS j
+                      FROM landed_lines l LEFT JOIN copies c USING (batch_path, line_no)
+                      WHERE l.partition_date = $day)))
+    """, {"day": day})
+    _name_contract_reasons(con, day)
+    con.execute("DELETE FROM events WHERE partition_date = ?", [day])
+    con.execute("DELETE FROM quarantine WHERE partition_date = ?", [day])
+    con.execute("DELETE FROM line_outcomes WHERE partition_date = ?", [day])
+    day_lines = "landed_lines l JOIN judged USING (batch_path, line_no) WHERE l.partition_date = $day"
+    con.execute(f"""INSERT INTO events SELECT $day, batch_id, line_no, {column_sql()}
+                    FROM (SELECT l.batch_id, l.line_no, l.line::JSON AS j FROM {day_lines} AND outcome = 'valid')""",
+                {"day": day})
+    con.execute(f"""INSERT INTO quarantine SELECT $day, batch_path, l.batch_id, line_no, reason, line
+                    FROM {day_lines} AND outcome = 'quarantined'""", {"day": day})
+    con.execute("INSERT INTO line_outcomes SELECT ?, outcome, reason, count(*) FROM judged GROUP BY ALL", [day])
+    con.execute("DROP TABLE judged")
+    con.execute("DROP TABLE copies")
+    return outcome_counts(con, day)
+
+
+def _name_contract_reasons(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Pydantic, only on the rows the bulk SQL rejected, to name each reason."""
+    rejected = con.execute(
+        "SELECT batch_path, line_no, line FROM judged JOIN landed_lines USING (batch_path, line_no)"
+        " WHERE reason = 'contract:pending' AND partition_date = $day", {"day": day}
+    ).fetchall()
+    if not rejected:
+        return
+    named = [(contract_reason(line), path, no) for path, no, line in rejected]
+    con.executemany("UPDATE judged SET reason = ? WHERE batch_path = ? AND line_no = ?", named)
+
+
+def outcome_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
+    """`lines_read` and one count per outcome, plus one per reason (`reason:<code>`)."""
+    rows = con.execute(
+        "SELECT outcome, reason, n FROM line_outcomes WHERE partition_date = ? ORDER BY ALL", [day]
+    ).fetchall()
+    counts: dict[str, int] = {k: 0 for k in ("lines_read", "valid", "quarantined", "duplicate", "unreadable", "other_day")}
+    for outcome, reason, n in rows:
+        counts["lines_read"] += n
+        counts[outcome] += n
+        if reason:
+            counts[f"reason:{reason}"] = counts.get(f"reason:{reason}", 0) + n
+    return counts

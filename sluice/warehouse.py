@@ -1,0 +1,80 @@
+"""DuckDB connections to the zones.
+
+The private zone is one DuckDB file encrypted with DuckDB database encryption. The
+secure (OpenSSL) cipher comes from the httpfs extension shipped in the
+`duckdb-extension-httpfs` package, loaded from its path (never downloaded, never the
+`force_mbedtls_unsafe` flag). Spill files are encrypted too (`temp_file_encryption`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from contextlib import contextmanager
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from sluice.errors import SluiceError
+
+PRIVATE = "private"
+
+
+def httpfs_extension_path() -> str:
+    spec = find_spec("duckdb_extension_httpfs")
+    if spec is None or spec.origin is None:
+        raise SluiceError("environment", "duckdb-extension-httpfs is not installed")
+    pattern = os.path.join(os.path.dirname(spec.origin), "extensions", "*", "httpfs.duckdb_extension")
+    found = sorted(glob.glob(pattern))
+    if not found:
+        raise SluiceError("environment", "duckdb-extension-httpfs ships no httpfs binary")
+    return found[-1]
+
+
+def _connect(spill_dir: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    spill_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={
+            "temp_file_encryption": "true",
+            "temp_directory": str(spill_dir),
+            "extension_directory": str(spill_dir / "extensions"),
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "preserve_insertion_order": "false",
+        }
+    )
+    con.execute(f"LOAD '{httpfs_extension_path()}'")
+    return con
+
+
+@contextmanager
+def private_zone(
+    db_path: Path,
+    key: str,
+    spill_dir: Path,
+    *,
+    memory_limit: str = "2GB",
+    threads: int = 2,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection with the encrypted private zone attached as `private` (and in use).
+
+    Closed on exit, so that dbt (another process) can take the file's lock.
+    """
+    if not key:
+        raise SluiceError("configuration", "the private-zone encryption key is empty")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(spill_dir, memory_limit, threads)
+    try:
+        try:
+            con.execute(f"ATTACH '{db_path}' AS {PRIVATE} (ENCRYPTION_KEY ?)", [key])
+        except duckdb.Error as exc:  # wrong key, corrupt file: DuckDB's text may name the path only
+            raise SluiceError("private_zone_unreadable", type(exc).__name__) from None
+        con.execute(f"USE {PRIVATE}")
+        yield con
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
