@@ -51,6 +51,6 @@ def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sl
     with sluice.dbt_environment():
         for event in dbt.cli(args, context=context).stream():
             if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                audit.append(sluice.layout.audit_log, "block", day=context.partition_key, run_id=context.run_id,
+                audit.append(sluice.layout.audit_log, "block", day=context.partition_key, run_id=context.run.run_id,
                               gate=f"dbt:{event.check_name}")
             yield event

@@ -53,7 +53,7 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
         landed = con.execute("SELECT count(*) FROM landed_lines WHERE partition_date = ?", [day]).fetchone()[0]
     yield dg.MaterializeResult(metadata={**counts_only(counts), "manifest_version": manifest.manifest_version})
     for gate in (gates.line_conservation(counts, landed), gates.scope_creep(counts), gates.contract_failure_rate(counts, manifest)):
-        yield gate_result(gate, sluice.layout, context.partition_key, context.run_id)
+        yield gate_result(gate, sluice.layout, context.partition_key, context.run.run_id)
 
 
 @dg.asset(
@@ -71,4 +71,4 @@ def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
         counts = transform_day(con, day, default_manifest(), sluice.pseudonym_key)
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
-    yield gate_result(gates.promotion_conservation(valid, counts), sluice.layout, context.partition_key, context.run_id)
+    yield gate_result(gates.promotion_conservation(valid, counts), sluice.layout, context.partition_key, context.run.run_id)

@@ -24,6 +24,6 @@ from sluice.publish import publish_day
 )
 def published_day(context: dg.AssetExecutionContext, sluice: SluiceResource) -> dg.MaterializeResult:
     with sluice.private() as con:
-        publication = publish_day(con, sluice.layout, date.fromisoformat(context.partition_key), context.run_id,
+        publication = publish_day(con, sluice.layout, date.fromisoformat(context.partition_key), context.run.run_id,
                                   default_manifest().manifest_version)
     return dg.MaterializeResult(metadata={**counts_only(publication.rows), "marker": dg.MetadataValue.path(str(publication.marker))})

@@ -73,9 +73,11 @@ class Employee:
     device_id: str
 
 
-def _pii(rng: random.Random, employees: list[Employee]) -> tuple[str, str]:
-    """One planted value of a random sensitive class: (class, value)."""
-    kind = rng.choice(["email", "phone", "ssn", "card", "iban", "ip", "secret", "person"])
+PII_KINDS = ("email", "phone", "ssn", "card", "iban", "ip", "secret", "person")
+
+
+def _pii(rng: random.Random, employees: list[Employee], kind: str) -> tuple[str, str]:
+    """One planted value of a sensitive class: (class, value)."""
     if kind == "email":
         e = rng.choice(employees)
         return kind, e.email
@@ -120,8 +122,14 @@ class _Writer:
         self.lines: list[str] = []
         self.labels: list[str] = []
         self.ids = json.dumps(emp.employee_id), json.dumps(emp.device_id)
+        self.planted = 0
         self.epoch_s = int(self.day0.timestamp())
         self.second: tuple[int, str] = (-1, "")
+
+    def next_pii_kind(self, offset: int) -> str:
+        """Classes rotate, so each is planted at the same known rate (1/8 of planted texts)."""
+        self.planted += 1
+        return PII_KINDS[(offset + self.planted) % len(PII_KINDS)]
 
     def event_id(self) -> str:
         h = "%032x" % self.rng.getrandbits(128)
@@ -157,7 +165,6 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
     session = f"s-{rng.getrandbits(32):08x}"
     sw, sh = rng.choice([(1920, 1080), (2560, 1440), (1440, 900)])
     emitted = 0
-    conversation = 0
     while emitted < events_target:
         app, title_t, url_t, _ = rng.choices(WORK_APPS, weights=[a[3] for a in WORK_APPS])[0]
         labels: list = []
@@ -184,43 +191,16 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
         ms += rng.randint(200, 2000)
         emitted += 1
         for _ in range(rng.randint(2, 6)):  # activity bursts inside the context
+            text_burst = app in ("assistant", "slack") and rng.random() < 0.5
             kind = rng.random()
-            if kind < 0.55:
-                x, y = rng.randrange(sw), rng.randrange(sh)
-                for _ in range(rng.randint(20, 80)):
-                    x = min(sw - 1, max(0, x + rng.randint(-30, 30)))
-                    y = min(sh - 1, max(0, y + rng.randint(-20, 20)))
-                    w.emit(ms, session, context, "mouse_move", f'{{"x":{x},"y":{y},"screen_w":{sw},"screen_h":{sh}}}', labels)
-                    ms += rng.randint(8, 40)
-                    emitted += 1
-                button = rng.choices(["left", "right", "middle"], weights=[90, 9, 1])[0]
-                w.emit(ms, session, context, "mouse_click",
-                       f'{{"x":{x},"y":{y},"screen_w":{sw},"screen_h":{sh},"button":"{button}","clicks":{rng.choice([1, 1, 1, 2])}}}', labels)
-                emitted += 1
-            elif kind < 0.68:
-                for _ in range(rng.randint(3, 15)):
-                    w.emit(ms, session, context, "scroll", f'{{"dx":0,"dy":{rng.choice([-3, -1, 1, 3, 5])}}}', labels)
-                    ms += rng.randint(30, 120)
-                    emitted += 1
-            elif kind < 0.93:
-                password = rng.random() < 0.05
-                field = "password" if password else rng.choice(["text", "text", "search", "unknown"])
-                key_labels = [("password_field", "typed")] if password else []
-                for _ in range(rng.randint(5, 40)):
-                    key = rng.choice(KEYS) if rng.random() < 0.8 else rng.choice(SPECIAL_KEYS)
-                    mods = '["ctrl"]' if rng.random() < 0.03 else ('["shift"]' if rng.random() < 0.05 else "[]")
-                    w.emit(ms, session, context, "key", f'{{"key":{json.dumps(key)},"modifiers":{mods},"field":"{field}"}}', key_labels)
-                    ms += rng.randint(60, 250)
-                    emitted += 1
-            elif app == "assistant":
-                conversation += 1
+            if text_burst and app == "assistant":
                 cid = f"conv-{rng.getrandbits(32):08x}"
                 for _turn in range(rng.randint(1, 3)):
                     for event_type, templates in (("assistant_prompt", PROMPTS), ("assistant_response", RESPONSES)):
                         turn_labels = list(labels)
                         pii = ""
-                        if rng.random() < 0.4:
-                            cls, pii = _pii(rng, employees)
+                        if rng.random() < 0.5:
+                            cls, pii = _pii(rng, employees, w.next_pii_kind(index))
                             turn_labels.append((cls, pii))
                         text = rng.choice(templates).format(pii=pii)
                         if event_type == "assistant_prompt" and rng.random() < 0.05:
@@ -232,12 +212,12 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
                                f'{{"conversation_id":"{cid}","text":{json.dumps(text)}{extra}}}', turn_labels)
                         ms += rng.randint(2000, 20000)
                         emitted += 1
-            elif app == "slack":
+            elif text_burst:
                 kind_of = rng.choices(["channel", "group", "dm"], weights=[60, 15, 25])[0]
                 chat_labels = list(labels) + ([("dm", "chat")] if kind_of == "dm" else [])
                 pii = ""
                 if rng.random() < 0.3:
-                    cls, pii = _pii(rng, employees)
+                    cls, pii = _pii(rng, employees, w.next_pii_kind(index))
                     chat_labels.append((cls, pii))
                 text = rng.choice(CHATS).format(pii=pii)
                 w.emit(ms, session, context, "chat_message",
@@ -245,6 +225,33 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
                        f'"direction":"{rng.choice(["sent", "received"])}","text":{json.dumps(text)}}}', chat_labels)
                 ms += rng.randint(1000, 5000)
                 emitted += 1
+            elif kind < 0.6:
+                x, y = rng.randrange(sw), rng.randrange(sh)
+                for _ in range(rng.randint(20, 80)):
+                    x = min(sw - 1, max(0, x + rng.randint(-30, 30)))
+                    y = min(sh - 1, max(0, y + rng.randint(-20, 20)))
+                    w.emit(ms, session, context, "mouse_move", f'{{"x":{x},"y":{y},"screen_w":{sw},"screen_h":{sh}}}', labels)
+                    ms += rng.randint(8, 40)
+                    emitted += 1
+                button = rng.choices(["left", "right", "middle"], weights=[90, 9, 1])[0]
+                w.emit(ms, session, context, "mouse_click",
+                       f'{{"x":{x},"y":{y},"screen_w":{sw},"screen_h":{sh},"button":"{button}","clicks":{rng.choice([1, 1, 1, 2])}}}', labels)
+                emitted += 1
+            elif kind < 0.75:
+                for _ in range(rng.randint(3, 15)):
+                    w.emit(ms, session, context, "scroll", f'{{"dx":0,"dy":{rng.choice([-3, -1, 1, 3, 5])}}}', labels)
+                    ms += rng.randint(30, 120)
+                    emitted += 1
+            else:
+                password = rng.random() < 0.05
+                field = "password" if password else rng.choice(["text", "text", "search", "unknown"])
+                key_labels = [("password_field", "typed")] if password else []
+                for _ in range(rng.randint(5, 40)):
+                    key = rng.choice(KEYS) if rng.random() < 0.8 else rng.choice(SPECIAL_KEYS)
+                    mods = '["ctrl"]' if rng.random() < 0.03 else ('["shift"]' if rng.random() < 0.05 else "[]")
+                    w.emit(ms, session, context, "key", f'{{"key":{json.dumps(key)},"modifiers":{mods},"field":"{field}"}}', key_labels)
+                    ms += rng.randint(60, 250)
+                    emitted += 1
             ms += rng.randint(200, 3000)
         if scope_creep and rng.random() < 0.2:
             w.emit(ms, session, context, rng.choice(["screenshot", "clipboard"]), '{"bytes":1024}', [("scope_creep", "event_type")])
@@ -265,6 +272,7 @@ def _cut_batches(rng: random.Random, lines: list[str]) -> list[tuple[str, bytes,
 
 def make_directory(seed: int, employees: int) -> list[Employee]:
     rng = random.Random(f"{seed}:directory")
+    teams = TEAMS[: max(1, min(len(TEAMS), employees // 8))]  # teams of about eight
     out, used = [], set()
     for i in range(employees):
         while True:
@@ -277,7 +285,7 @@ def make_directory(seed: int, employees: int) -> list[Employee]:
             employee_id=f"E{rng.randint(10000, 99999)}{i:04d}",
             name=f"{first} {last}",
             email=f"{first.lower()}.{last.lower()}@acme.example.com",
-            team=TEAMS[i % len(TEAMS)],
+            team=teams[i % len(teams)],
             region="US",
             consent=consent,
             device_id=f"LAPTOP-{rng.getrandbits(24):06X}",

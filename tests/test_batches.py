@@ -1,0 +1,56 @@
+import gzip
+import io
+
+import pytest
+
+from sluice import batches
+from sluice.batches import BatchReport, read_batch
+
+
+def _read(data: bytes):
+    report = BatchReport()
+    lines = list(read_batch(io.BytesIO(data), report))
+    return [(line.text, line.reason) for line in lines], report
+
+
+def test_complete_batch_yields_every_line():
+    lines, report = _read(gzip.compress(b'{"a":1}\n{"b":2}\n'))
+    assert lines == [('{"a":1}', None), ('{"b":2}', None)]
+    assert report == BatchReport(lines=2, unreadable=0, truncated=False, error=None)
+
+
+def test_truncated_stream_keeps_readable_lines_and_counts_the_cut_one():
+    full = gzip.compress(b'{"a":1}\n{"b":2}\n{"c":3, "long": "' + b"x" * 500 + b'"}\n')
+    lines, report = _read(full[: len(full) // 2])
+    assert report.truncated and report.error is None
+    assert lines[-1] == (None, "unreadable:truncated_line")
+    assert [t for t, _ in lines[:-1]] == ['{"a":1}', '{"b":2}']
+    assert report.unreadable == 1 and report.lines == 3
+
+
+def test_several_gzip_members_and_a_last_line_without_newline():
+    lines, report = _read(gzip.compress(b'{"a":1}\n') + gzip.compress(b'{"b":2}'))
+    assert lines == [('{"a":1}', None), ('{"b":2}', None)]
+    assert not report.truncated
+
+
+@pytest.mark.parametrize("data,error", [(b"not gzip at all", "not_gzip"), (b"", None)])
+def test_unreadable_or_empty_batch_is_reported_not_raised(data, error):
+    lines, report = _read(data)
+    assert lines == [] and report.error == error
+
+
+def test_bad_lines_get_reasons(monkeypatch):
+    monkeypatch.setattr(batches, "MAX_LINE_BYTES", 100)
+    lines, report = _read(gzip.compress(b'\n\xff\xfe\n' + b"x" * 1000 + b'\n{"ok":1}\r\n'))
+    assert [r for _, r in lines] == ["unreadable:empty_line", "unreadable:not_utf8", "unreadable:line_too_long", None]
+    assert lines[-1][0] == '{"ok":1}'
+    assert report.unreadable == 3
+
+
+def test_decompression_is_bounded(monkeypatch):
+    monkeypatch.setattr(batches, "MAX_BATCH_BYTES", 1 << 20)
+    bomb = gzip.compress(b"a" * (64 << 20))  # 64 MiB of output from ~64 KiB of input
+    lines, report = _read(bomb)
+    assert report.error == "batch_too_large"
+    assert lines == [(None, "unreadable:batch_too_large")]

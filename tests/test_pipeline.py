@@ -1,0 +1,106 @@
+"""The real thing, end to end: real Dagster instance, real dbt, real DuckDB files, no mocks."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+
+import duckdb
+import pytest
+from conftest import DAY, NEXT_DAY
+from helpers import counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
+
+from sluice import audit
+from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+from sluice.home import SluiceHome
+from sluice.publish import published_marker
+from sluice.simulate import simulate
+
+
+@pytest.fixture
+def home(sluice_home) -> SluiceHome:
+    return SluiceHome(sluice_home)
+
+
+def _run(day) -> int:
+    return main(["run", "--date", day.isoformat()])
+
+
+def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(home, inbox, capsys):
+    assert _run(DAY) == EXIT_PUBLISHED
+    out = capsys.readouterr().out
+    assert "PUBLISHED" in out
+
+    marker = published_marker(home, DAY)
+    assert marker and marker["tables"]["interaction_steps"]["rows"] > 1000
+    for info in marker["tables"].values():
+        for f in info["files"]:
+            assert hashlib.sha256((home.training / f["path"]).read_bytes()).hexdigest() == f["sha256"]
+    with duckdb.connect(str(home.analytics_db), read_only=True) as con:
+        groups = con.execute("SELECT count(*), min(employees) FROM daily_app_usage").fetchone()
+    assert groups[0] > 0 and groups[1] >= 5
+
+    counts = counts_for(home, DAY)
+    assert counts["lines_read"] == raw_lines(inbox / "raw", DAY.isoformat())
+    assert counts["lines_read"] == sum(counts[k] for k in ("valid", "quarantined", "duplicate", "unreadable", "other_day"))
+    assert counts["valid"] == counts["promoted"] + sum(v for k, v in counts.items() if k.startswith("excluded:"))
+    assert counts["excluded:consent"] > 0 and counts["excluded:password_field"] > 0
+    assert counts["excluded:data_sensitivity"] > 0 and counts["excluded:private_conversation"] > 0
+
+    values = "\n".join(published_values(home))
+    leaked = [i for i in identifiers(inbox) if i in values]
+    assert not leaked, f"{len(leaked)} direct identifiers in published tables"
+    assert not {c for c in published_columns(home) if "dss" in c or c in ("employee_id", "device_id", "session_id")}
+    published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
+    assert not [i for i in identifiers(inbox) if i.encode() in published_bytes]
+    assert [r["action"] for r in audit.read(home.audit_log)] == ["publish"]
+    assert audit.verify(home.audit_log) is None
+
+
+def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_intact(home, inbox, capsys):
+    assert _run(DAY) == EXIT_PUBLISHED
+    before = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+    simulate(NEXT_DAY, 6, inbox, seed=11, events_per_employee=600, scope_creep=True)
+    capsys.readouterr()
+
+    assert _run(NEXT_DAY) == EXIT_BLOCKED
+    captured = capsys.readouterr()
+    assert "BLOCKED" in captured.out and "GATE FAILED scope_creep" in captured.err
+    assert published_marker(home, NEXT_DAY) is None
+    assert not list(home.training.glob(f"*/date={NEXT_DAY.isoformat()}"))
+    after = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+    assert after == before
+    counts = counts_for(home, NEXT_DAY)
+    assert counts["reason:scope:event_type"] > 0 and counts["reason:scope:field"] > 0 and counts["reason:scope:region"] > 0
+    blocks = [r for r in audit.read(home.audit_log) if r["action"] == "block"]
+    assert [b["gate"] for b in blocks] == ["scope_creep"] and blocks[0]["counts"]["scope_creep"] > 0
+
+
+def test_truncated_batch_is_counted_not_fatal(home, inbox):
+    batch = sorted((inbox / "raw").rglob("*.jsonl.gz"))[3]
+    data = batch.read_bytes()
+    batch.write_bytes(data[: len(data) // 2])
+
+    assert _run(DAY) == EXIT_PUBLISHED
+    counts = counts_for(home, DAY)
+    assert counts["batches_truncated"] == 1
+    assert counts["reason:unreadable:truncated_line"] == 1
+    assert counts["lines_read"] == sum(counts[k] for k in ("valid", "quarantined", "duplicate", "unreadable", "other_day"))
+
+
+def test_resent_batch_and_bad_lines_change_nothing_published(home, inbox):
+    batch = sorted((inbox / "raw").rglob("*.jsonl.gz"))[0]
+    shutil.copy(batch, batch.with_name("b-resent.jsonl.gz"))
+    with gzip.open(batch) as handle:
+        resent = sum(1 for _ in handle)
+    lines = [b"not json", json.dumps({"schema_version": "1", "event_id": "nope"}).encode()]
+    (batch.parent / "b-bad.jsonl.gz").write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+
+    assert _run(DAY) == EXIT_PUBLISHED
+    counts = counts_for(home, DAY)
+    assert counts["duplicate"] == resent
+    assert counts["reason:unreadable:not_json"] == 1
+    assert counts["reason:contract:event_id:string_pattern_mismatch"] == 1
+    assert counts["lines_read"] == raw_lines(inbox / "raw", DAY.isoformat())

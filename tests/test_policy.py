@@ -1,0 +1,74 @@
+"""Rule logic on its own: pseudonyms, key classes, exclusions and their order, DSS context."""
+
+import hashlib
+
+import duckdb
+import pytest
+
+from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
+from sluice.policy.keystrokes import KEY_CLASS_SQL, KEY_CLASSES
+from sluice.policy.pseudonyms import pseudonym
+from sluice.policy.scope import default_manifest
+from sluice.policy.sensitivity import DSS_CONTEXT_SQL
+
+
+def test_pseudonyms_are_keyed_deterministic_and_kind_separated():
+    a = pseudonym("key-1", "employee", "E123")
+    assert a == pseudonym("key-1", "employee", "E123")
+    assert a != pseudonym("key-2", "employee", "E123")
+    assert a != pseudonym("key-1", "device", "E123")
+    assert "E123" not in a
+    plain = hashlib.sha256(b"E123").hexdigest()
+    assert a[2:] not in plain
+
+
+@pytest.mark.parametrize("key,mods,cls", [
+    ("a", [], "letter"), ("É", ["shift"], "letter"), ("7", [], "digit"), (";", [], "punctuation"),
+    (" ", [], "whitespace"), ("Enter", [], "whitespace"), ("Tab", [], "whitespace"),
+    ("ArrowLeft", [], "navigation"), ("Backspace", [], "editing"), ("Delete", [], "editing"),
+    ("F5", [], "function"), ("Shift", ["shift"], "modifier"), ("c", ["ctrl"], "shortcut"),
+    ("v", ["meta"], "shortcut"), ("MediaPlay", [], "other"),
+])
+def test_key_classes(key, mods, cls):
+    got = duckdb.execute(
+        f"SELECT {KEY_CLASS_SQL} FROM (SELECT 'key' AS event_type, ?::VARCHAR AS key, ?::VARCHAR[] AS modifiers)",
+        [key, mods]).fetchone()[0]
+    assert got == cls and got in KEY_CLASSES
+
+
+def _excluded_by(**row):
+    defaults = {"consent": "granted", "event_type": "mouse_move", "channel_kind": None, "app": "code.exe",
+                "url_host": None, "dss_context": 1, "field": None}
+    values = {**defaults, **row}
+    columns = ", ".join(f"?::VARCHAR AS {k}" if k != "dss_context" else "?::INTEGER AS dss_context" for k in values)
+    return duckdb.execute(f"SELECT {excluded_by_sql(default_manifest())} FROM (SELECT {columns})", list(values.values())).fetchone()[0]
+
+
+def test_each_exclusion_rule_fires_and_the_first_rule_wins():
+    assert _excluded_by() is None
+    assert _excluded_by(consent=None) == "unknown_employee"
+    assert _excluded_by(consent="withdrawn") == "consent"
+    assert _excluded_by(consent="never", app="workday") == "consent"
+    assert _excluded_by(app="Net.WhatsApp.WhatsApp") == "personal_messaging"
+    assert _excluded_by(url_host="web.whatsapp.com") == "personal_messaging"
+    assert _excluded_by(event_type="chat_message", channel_kind="dm") == "private_conversation"
+    assert _excluded_by(event_type="chat_message", channel_kind="channel") is None
+    assert _excluded_by(app="workday") == "personnel_system"
+    assert _excluded_by(url_host="acme.myworkday.com") == "personnel_system"
+    assert _excluded_by(url_host="notmyworkday.com") is None
+    assert _excluded_by(dss_context=3) == "data_sensitivity"
+    assert _excluded_by(dss_context=2) is None
+    assert _excluded_by(event_type="key", field="password") == "password_field"
+    assert _excluded_by(event_type="key", field="unknown") is None
+    assert [e.policy_rule for e in ordered_exclusions(default_manifest())] == [2, 2, 6, 6, 7, 8, 4]
+
+
+def test_dss_context_carries_from_the_last_focus_of_the_session():
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE e AS SELECT * FROM (VALUES
+        ('d', 's', 1, 'window_focus', 3, 'e1'), ('d', 's', 2, 'mouse_move', NULL, 'e2'),
+        ('d', 's', 3, 'window_focus', NULL, 'e3'), ('d', 's', 4, 'key', NULL, 'e4'),
+        ('d', 's', 5, 'key', 4, 'e5'), ('d', 't', 2, 'key', NULL, 'e6'))
+        AS v(device_id, session_id, ts, event_type, dss_level, event_id)""")
+    got = dict(con.execute(f"SELECT event_id, {DSS_CONTEXT_SQL} FROM e").fetchall())
+    assert got == {"e1": 3, "e2": 3, "e3": 0, "e4": 0, "e5": 4, "e6": 0}
