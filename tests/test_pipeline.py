@@ -5,7 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,10 +18,14 @@ from conftest import DAY, NEXT_DAY
 from helpers import counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
 from sluice import audit
-from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+from orchestration.dbt_project import DBT_PROJECT_DIR
+from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.publish import published_marker
 from sluice.simulate import simulate
+
+
+DBT_TARGET = DBT_PROJECT_DIR / "target"
 
 
 @pytest.fixture
@@ -57,6 +66,42 @@ def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(ho
     assert not [i for i in identifiers(inbox) if i.encode() in published_bytes]
     assert [r["action"] for r in audit.read(home.audit_log)] == ["publish"]
     assert audit.verify(home.audit_log) is None
+
+
+def test_no_identifier_in_any_file_outside_the_encrypted_zone(home, inbox):
+    """Dagster's storage, logs, audit, spill, dbt artifacts: scanned as bytes (rule 9)."""
+    assert _run(DAY) == EXIT_PUBLISHED
+    files = {**files_bytes(home.root), **files_bytes(DBT_TARGET)}
+    files.pop("warehouse/private.duckdb")
+    assert any(name.startswith("dagster/") for name in files) and any("run_results.json" in n for n in files)
+    wanted = identifiers(inbox)
+    hits = sorted({name for name, data in files.items() for i in wanted if i.encode() in data})
+    assert hits == [], f"identifiers found in {len(hits)} files"
+
+
+def test_empty_day_publishes_empty_tables(home):
+    assert _run(NEXT_DAY + timedelta(days=5)) == EXIT_PUBLISHED
+    marker = published_marker(home, NEXT_DAY + timedelta(days=5))
+    assert marker["tables"]["interaction_steps"]["rows"] == 0 and marker["analytics_rows"]["daily_app_usage"] == 0
+
+
+def test_missing_directory_is_an_error_not_a_block(home, monkeypatch, capsys):
+    monkeypatch.setenv("SLUICE_DIRECTORY", str(home.root / "no-such-directory.csv"))
+    assert _run(DAY) == EXIT_ERROR
+    assert "ERROR" in capsys.readouterr().err
+    assert published_marker(home, DAY) is None
+
+
+def test_demo_console_script_publishes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
+    env["SLUICE_HOME"] = str(tmp_path / "demo")
+    done = subprocess.run([str(Path(sys.executable).parent / "sluice"), "demo", "--date", DAY.isoformat(),
+                           "--employees", "10", "--events-per-employee", "600"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "PUBLISHED" in done.stdout and "published rows" in done.stdout
+    assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()
+    assert (tmp_path / "demo" / "keys" / "encryption.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_intact(home, inbox, capsys):

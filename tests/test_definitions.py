@@ -1,0 +1,41 @@
+"""The code location as the UI and the schedule see it."""
+
+import json
+
+import dagster as dg
+
+from assets.dbt_models import SluiceDbtTranslator, dbt_build_args
+
+
+def test_definitions_load_with_zones_checks_and_job(sluice_home):
+    from orchestration.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    assert {"raw/capture_batches", "private/landed_lines", "private/validated_events", "private/eligible_events",
+            "training/interaction_steps", "analytics/daily_app_usage", "publish/published_day"} <= keys
+    graph = defs.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["training/interaction_steps"] == "training" and groups["private/stg_events"] == "private"
+    checks = {c.name: c for c in defs.resolve_asset_graph().asset_check_keys}
+    assert {"line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "assert_k_anonymity"} <= set(checks)
+    for node in graph.asset_nodes:
+        for spec in node.check_specs if hasattr(node, "check_specs") else []:
+            assert spec.blocking
+    job = defs.resolve_job_def("daily_publish")
+    assert job.partitions_def is not None
+    assert defs.resolve_schedule_def("daily_publish_schedule") is not None
+
+
+def test_dbt_build_args_pass_the_partition_and_k():
+    args = dbt_build_args("2026-11-02", 5)
+    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {"date": "2026-11-02", "k_anonymity": 5}
+
+
+def test_translator_keys_models_by_zone_and_sources_by_schema():
+    t = SluiceDbtTranslator()
+    model = {"resource_type": "model", "name": "interaction_steps", "fqn": ["sluice", "training", "interaction_steps"]}
+    source = {"resource_type": "source", "name": "eligible_events", "source_name": "private", "fqn": ["sluice", "staging", "private", "eligible_events"]}
+    assert t.get_asset_key(model) == dg.AssetKey(["training", "interaction_steps"])
+    assert t.get_group_name(model) == "training"
+    assert t.get_asset_key(source) == dg.AssetKey(["private", "eligible_events"])
