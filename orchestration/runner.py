@@ -28,7 +28,8 @@ def _safe_error_name(event: dg.DagsterEvent) -> str:
     if error is None:
         return "unknown"
     if error.cls_name == "SluiceError":
-        return f"SluiceError({error.message.split(':', 1)[0].strip()})"
+        code = error.message.split("SluiceError:", 1)[-1].strip().split(":", 1)[0]
+        return f"SluiceError({code})"
     return error.cls_name
 
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sluice.batches import BatchReport, read_batch
 from sluice.contract.models import TS_FORMAT
+from sluice.errors import SluiceError
 
 FLUSH_LINES = 200_000
 LINE_SCHEMA = pa.schema([
@@ -43,6 +44,9 @@ class Batch:
 
 
 def discover(root: Path, day: date) -> list[Batch]:
+    """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
+    if not root.is_dir():
+        raise SluiceError("raw_root_missing", "the raw root is not a readable folder")
     found = []
     for folder_day in (day - timedelta(days=1), day):
         folder = root / f"date={folder_day.isoformat()}"

@@ -161,7 +161,7 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
     w = _Writer(rng, emp, day, scope_creep)
     ms = (DAY_START_H * 3600 + rng.randint(0, 3600)) * 1000
     if index == 0:  # one night owl works across midnight (batches hold a few next-day events)
-        ms = (24 * 3600 - 600) * 1000
+        ms = (24 * 3600 - 120) * 1000
     session = f"s-{rng.getrandbits(32):08x}"
     sw, sh = rng.choice([(1920, 1080), (2560, 1440), (1440, 900)])
     emitted = 0

@@ -79,6 +79,23 @@ def test_no_identifier_in_any_file_outside_the_encrypted_zone(home, inbox):
     assert hits == [], f"identifiers found in {len(hits)} files"
 
 
+def test_midnight_crossing_events_are_published_with_the_next_day(home):
+    assert _run(DAY) == EXIT_PUBLISHED
+    crossing = counts_for(home, DAY)["other_day"]
+    assert crossing > 0, "the simulated night owl should cross midnight"
+    assert _run(NEXT_DAY) == EXIT_PUBLISHED
+    next_day = counts_for(home, NEXT_DAY)
+    assert next_day["lines_read"] == next_day["valid"] == crossing
+    assert published_marker(home, NEXT_DAY)["tables"]["interaction_steps"]["rows"] > 0
+
+
+def test_missing_raw_root_is_an_error(home, monkeypatch, capsys):
+    monkeypatch.setenv("SLUICE_RAW", str(home.root / "no-such-inbox"))
+    assert _run(DAY) == EXIT_ERROR
+    assert "SluiceError(raw_root_missing)" in capsys.readouterr().err
+    assert published_marker(home, DAY) is None
+
+
 def test_empty_day_publishes_empty_tables(home):
     assert _run(NEXT_DAY + timedelta(days=5)) == EXIT_PUBLISHED
     marker = published_marker(home, NEXT_DAY + timedelta(days=5))
