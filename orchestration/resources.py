@@ -12,10 +12,8 @@ import duckdb
 
 from sluice.home import SluiceHome
 from sluice.keys import ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV
-from sluice.settings import DIRECTORY_ENV, RAW_ENV
-from sluice.warehouse import httpfs_extension_path, private_zone
-
-DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"
+from sluice.settings import DIRECTORY_ENV, RAW_ENV, dbt_profile_env
+from sluice.warehouse import private_zone
 
 
 class SluiceResource(dg.ConfigurableResource):
@@ -39,8 +37,8 @@ class SluiceResource(dg.ConfigurableResource):
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
-        """What the dbt profile reads: the shared home, the httpfs binary and the key (as a dbt secret)."""
-        values = {"SLUICE_HOME": self.home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: self.encryption_key}
+        """Set the dbt profile's environment from this resource's settings for one dbt invocation."""
+        values = dbt_profile_env(self.home, self.encryption_key)
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         try:

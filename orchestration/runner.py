@@ -38,7 +38,8 @@ def run_day(day: date) -> DayOutcome:
 
     job = defs.resolve_job_def("daily_publish")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, raise_on_error=False)
+        result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     failed_gates = {
         evaluation.check_name: {k: v.value for k, v in evaluation.metadata.items() if isinstance(v.value, int)}
         for evaluation in result.get_asset_check_evaluations()

@@ -11,11 +11,18 @@ import os
 from pathlib import Path
 
 from sluice.home import SluiceHome
-from sluice.keys import ensure_keys
+from sluice.keys import ENCRYPTION_KEY_ENV, ensure_keys
+from sluice.warehouse import httpfs_extension_path
 
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRET_* values from its output
+
+
+def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
+    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary and the key."""
+    return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key}
 
 
 def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None) -> SluiceHome:
@@ -36,4 +43,5 @@ def configure(home: Path | None = None, raw: str | None = None, directory: str |
     if not (dagster_home / "dagster.yaml").exists():
         (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
     ensure_keys(layout.keys)
+    os.environ.update(dbt_profile_env(str(layout.root), os.environ[ENCRYPTION_KEY_ENV]))
     return layout
