@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from sluice.errors import SluiceError
 from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
@@ -36,6 +37,8 @@ CREATE TABLE IF NOT EXISTS exclusions (partition_date DATE, rule VARCHAR, policy
 
 def load_directory(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Replace the directory snapshot; rows with an unknown consent value count as not granted."""
+    if not path.is_file():
+        raise SluiceError("directory_missing", "the directory CSV is not a readable file")
     con.execute(DDL)
     con.execute("DELETE FROM directory")
     con.execute("""

@@ -89,10 +89,11 @@ def test_midnight_crossing_events_are_published_with_the_next_day(home):
     assert published_marker(home, NEXT_DAY)["tables"]["interaction_steps"]["rows"] > 0
 
 
-def test_missing_raw_root_is_an_error(home, monkeypatch, capsys):
-    monkeypatch.setenv("SLUICE_RAW", str(home.root / "no-such-inbox"))
+@pytest.mark.parametrize("variable,code", [("SLUICE_RAW", "raw_root_missing"), ("SLUICE_DIRECTORY", "directory_missing")])
+def test_missing_input_is_an_error_not_a_block(home, monkeypatch, capsys, variable, code):
+    monkeypatch.setenv(variable, str(home.root / "no-such-input"))
     assert _run(DAY) == EXIT_ERROR
-    assert "SluiceError(raw_root_missing)" in capsys.readouterr().err
+    assert f"ERROR SluiceError({code})" in capsys.readouterr().err
     assert published_marker(home, DAY) is None
 
 
@@ -100,13 +101,6 @@ def test_empty_day_publishes_empty_tables(home):
     assert _run(NEXT_DAY + timedelta(days=5)) == EXIT_PUBLISHED
     marker = published_marker(home, NEXT_DAY + timedelta(days=5))
     assert marker["tables"]["interaction_steps"]["rows"] == 0 and marker["analytics_rows"]["daily_app_usage"] == 0
-
-
-def test_missing_directory_is_an_error_not_a_block(home, monkeypatch, capsys):
-    monkeypatch.setenv("SLUICE_DIRECTORY", str(home.root / "no-such-directory.csv"))
-    assert _run(DAY) == EXIT_ERROR
-    assert "ERROR" in capsys.readouterr().err
-    assert published_marker(home, DAY) is None
 
 
 def test_demo_console_script_publishes(tmp_path):
