@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.checks import gate_result, gate_spec
-from orchestration.partitions import daily
+from orchestration.partitions import PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice import gates
 from sluice.control_plane import counts_only
@@ -27,7 +27,7 @@ def _day(context: dg.AssetExecutionContext) -> date:
 
 
 @dg.asset(
-    key=LANDED, group_name="private", partitions_def=daily, kinds={"duckdb"},
+    key=LANDED, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not.",
 )
@@ -38,7 +38,7 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource) -> d
 
 
 @dg.asset(
-    key=VALIDATED, group_name="private", partitions_def=daily, kinds={"duckdb"}, deps=[dg.AssetKey(LANDED)],
+    key=VALIDATED, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(LANDED)],
     description="Capture-format-v1 events, deduplicated on event_id; the rest quarantined with a reason (rules 1, 9).",
     check_specs=[
         gate_spec(VALIDATED, "line_conservation", "Lines read = valid + quarantined + duplicates + unreadable + other-day."),
@@ -57,7 +57,7 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
 
 
 @dg.asset(
-    key=ELIGIBLE, group_name="private", partitions_def=daily, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
+    key=ELIGIBLE, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
     description=(
         "Valid events of consenting employees minus excluded content (rules 2, 4, 6, 7, 8), with keyed "
         "pseudonyms for employee, device and session (rule 3) and key classes instead of keys (rule 4)."

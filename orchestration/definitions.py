@@ -29,4 +29,5 @@ defs = dg.Definitions(
     jobs=[daily_publish],
     schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
     resources={"sluice": sluice_resource(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    executor=dg.in_process_executor,
 )

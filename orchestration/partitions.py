@@ -1,3 +1,7 @@
 import dagster as dg
 
 daily = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
+
+# Every step that writes the private zone (one DuckDB file: one writer at a time) is in this
+# pool; the instance's dagster.yaml (`sluice/settings.py`) limits pools to one slot.
+PRIVATE_ZONE_POOL = "private_zone"

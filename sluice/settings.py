@@ -16,7 +16,15 @@ from sluice.warehouse import httpfs_extension_path
 
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1  # runs launched from the UI or schedule queue behind each other
+  pools:
+    default_limit: 1  # one writer of the private zone at a time
+"""
 DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRET_* values from its output
 
 
