@@ -1,0 +1,61 @@
+"""What the redaction engine finds, in priority order (the first detector to match wins).
+
+Every pattern is written in the syntax shared by RE2 (DuckDB, the bulk pass) and Python's
+`re` (classifying the few candidates), so the two agree. A pattern may assert `\b` only
+next to a word character of its own match, so that a candidate classifies the same in
+isolation as in its text (a test checks this on every detector). Secrets that sit behind a key
+(`token=`, `password:`, `Bearer `) keep the key: only the value becomes a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sluice.redaction import validators
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    placeholder: str  # the type in `<TYPE_n>`
+    pattern: str
+    validate: Callable[[str], bool] = validators.always
+    keep_prefix: str | None = None  # a pattern for the part of the match that stays readable
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector("private_key", "SECRET",
+             r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    Detector("jwt", "SECRET", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"),
+    Detector("url_token", "URL_TOKEN",
+             r"[?&#](?i:access_token|id_token|refresh_token|token|auth|authorization|sig|signature|"
+             r"x-amz-signature|x-amz-credential|x-amz-security-token|api_key|apikey|key|code|session|"
+             r"sessionid|sid|password|secret|client_secret)=[^&#\s\"'<>]+",
+             keep_prefix=r"^[?&#][^=]+="),
+    Detector("bearer", "SECRET", r"\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}", keep_prefix=r"^[Bb]earer\s+"),
+    Detector("secret_assignment", "SECRET",
+             r"(?i:\b(?:password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|token)"
+             r"\s*[=:]\s*)[\"']?[^\s\"'&,;]{4,}",
+             keep_prefix=r"^(?i:[a-z_-]+)\s*[=:]\s*[\"']?"),
+    Detector("aws_access_key", "SECRET", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
+    Detector("github_token", "SECRET", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+    Detector("gitlab_token", "SECRET", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    Detector("slack_token", "SECRET", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    Detector("email", "EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+    Detector("iban", "IBAN", r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", validators.iban),
+    Detector("card", "CARD", r"\b(?:[2-6][0-9]{3}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\b",
+             validators.payment_card),
+    Detector("ssn", "SSN", r"\b[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\b", validators.ssn),
+    Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,4}[ .-]?[0-9]{2,4}\b",
+             validators.phone),
+    Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}\b",
+             validators.phone),
+    Detector("mac", "MAC", r"\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b"),
+    Detector("ipv6", "IP", r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}\b", validators.ip_address),
+    Detector("ipv4", "IP", r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b", validators.ip_address),
+)
