@@ -23,7 +23,7 @@ import duckdb
 from sluice import audit
 from sluice.home import SluiceHome
 
-TRAINING_TABLES = ("interaction_steps",)
+TRAINING_TABLES = ("interaction_steps", "assistant_turns")
 ANALYTICS_TABLES = ("daily_app_usage",)
 ANALYTICS_DAY_COLUMN = "day"
 

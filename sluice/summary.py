@@ -23,6 +23,9 @@ def day_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     if "exclusions" in tables:
         for rule, n in con.execute("SELECT rule, n FROM exclusions WHERE partition_date = ? ORDER BY rule", [day]).fetchall():
             counts[f"excluded:{rule}"] = n
+        for placeholder, n in con.execute(
+                "SELECT placeholder, n FROM redactions WHERE partition_date = ? ORDER BY 1", [day]).fetchall():
+            counts[f"redacted:{placeholder.lower()}"] = n
         counts["promoted"] = con.execute("SELECT count(*) FROM eligible_events WHERE partition_date = ?", [day]).fetchone()[0]
     return counts
 
@@ -41,6 +44,9 @@ def render(day: date, status: str, counts: dict[str, int], home: SluiceHome) -> 
         for key in sorted(k for k in counts if k.startswith("excluded:")):
             lines.append(f"    {key.removeprefix('excluded:'):<32} {counts[key]:>8,}")
         lines.append(f"  {'promoted':<22} {counts['promoted']:>10,}")
+        lines.append("  redactions in promoted text, by type:")
+        for key in sorted(k for k in counts if k.startswith("redacted:")):
+            lines.append(f"    {key.removeprefix('redacted:').upper():<32} {counts[key]:>8,}")
     marker = published_marker(home, day)
     if marker and status.startswith("PUBLISHED"):
         lines.append("  published rows:")

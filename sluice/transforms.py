@@ -1,9 +1,10 @@
-"""Stage 5, privacy transforms (deterministic part): valid events -> `eligible_events`.
+"""Stage 5, privacy transforms: valid events -> `eligible_events`.
 
-Joins the directory (consent, team), derives the DSS context and URL host, drops what
-the ordered exclusion rules drop (counted by rule), replaces employee, device and session
-ids with keyed pseudonyms and keys with classes. Free text stays in the private zone:
-no training mart selects it until it is redacted.
+Joins the directory (consent, team), derives the DSS context and URL host, drops what the
+ordered exclusion rules drop (counted by rule), replaces employee, device, session and
+conversation ids with keyed pseudonyms, keys with classes, and free text (assistant and
+chat text, window titles, URLs) with its redacted form. `eligible_events` holds no raw
+text and no direct identifier: it is all dbt ever reads.
 """
 
 from __future__ import annotations
@@ -20,18 +21,22 @@ from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
 from sluice.policy.scope import ScopeManifest
 from sluice.policy.sensitivity import DSS_CONTEXT_SQL
+from sluice.redaction.engine import INPUT, OUTPUT, Redactor
 
 URL_HOST_SQL = "lower(regexp_extract(url, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1))"
+PSEUDONYMISED = {"employee": "employee_id", "device": "device_id", "session": "session_id", "conversation": "conversation_id"}
+REDACTED_COLUMNS = ("text", "window_title", "url")  # stored as text_redacted, title_redacted, url_redacted
 
 DDL = """
 CREATE TABLE IF NOT EXISTS directory (employee_id VARCHAR, name VARCHAR, email VARCHAR, team VARCHAR,
   region VARCHAR, consent VARCHAR);
 CREATE TABLE IF NOT EXISTS eligible_events (partition_date DATE, actor VARCHAR, device VARCHAR,
   session VARCHAR, team VARCHAR, ts TIMESTAMP, event_type VARCHAR, app VARCHAR, url_host VARCHAR,
-  window_title VARCHAR, url VARCHAR, x BIGINT, y BIGINT, screen_w BIGINT, screen_h BIGINT,
-  button VARCHAR, clicks BIGINT, dx BIGINT, dy BIGINT, key_class VARCHAR, conversation_id VARCHAR,
-  text VARCHAR, model VARCHAR, channel_kind VARCHAR, direction VARCHAR);
+  title_redacted VARCHAR, url_redacted VARCHAR, x BIGINT, y BIGINT, screen_w BIGINT, screen_h BIGINT,
+  button VARCHAR, clicks BIGINT, dx BIGINT, dy BIGINT, key_class VARCHAR, conversation VARCHAR,
+  text_redacted VARCHAR, model VARCHAR, channel_kind VARCHAR, direction VARCHAR);
 CREATE TABLE IF NOT EXISTS exclusions (partition_date DATE, rule VARCHAR, policy_rule INTEGER, n BIGINT);
+CREATE TABLE IF NOT EXISTS redactions (partition_date DATE, placeholder VARCHAR, n BIGINT);
 """
 
 
@@ -53,6 +58,31 @@ def load_directory(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return con.execute("SELECT count(*) FROM directory").fetchone()[0]
 
 
+def _register_pseudonyms(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    for kind, column in PSEUDONYMISED.items():
+        ids = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {column} FROM judged_events WHERE excluded_by IS NULL AND {column} IS NOT NULL").fetchall()]
+        con.register(f"{kind}_pseudonyms", pa.table(pseudonym_table(key, kind, ids)))
+
+
+def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: str) -> dict[str, int]:
+    """Redact one text column of `promoted` in place; each distinct text of a scope is redacted once."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {INPUT} AS
+        SELECT row_number() OVER () AS rid, scope, min(seq) AS ord, {column} AS text
+        FROM promoted WHERE {column} IS NOT NULL GROUP BY scope, {column}
+    """)
+    counts = redactor.run(con)
+    con.execute(f"""
+        UPDATE promoted SET {column} = r.text
+        FROM (SELECT i.scope, i.text AS original, o.text FROM {INPUT} i JOIN {OUTPUT} o USING (rid)) r
+        WHERE promoted.scope = r.scope AND promoted.{column} = r.original
+    """)
+    con.execute(f"DROP TABLE {INPUT}")
+    con.execute(f"DROP TABLE {OUTPUT}")
+    return counts
+
+
 def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest, pseudonym_key: str) -> dict[str, int]:
     con.execute(DDL)
     con.execute(f"""
@@ -63,29 +93,45 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
               FROM events e LEFT JOIN directory d USING (employee_id)
               WHERE e.partition_date = $day)
     """, {"day": day})
-    for kind, column in (("employee", "employee_id"), ("device", "device_id"), ("session", "session_id")):
-        ids = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM judged_events WHERE excluded_by IS NULL").fetchall()]
-        con.register(f"{kind}_pseudonyms", pa.table(pseudonym_table(pseudonym_key, kind, ids)))
-    con.execute("DELETE FROM eligible_events WHERE partition_date = ?", [day])
-    con.execute("DELETE FROM exclusions WHERE partition_date = ?", [day])
-    con.execute(f"""
-        INSERT INTO eligible_events
-        SELECT $day, pe.pseudonym, pd.pseudonym, ps.pseudonym, j.team, j.ts, j.event_type, j.app, j.url_host,
-               j.window_title, j.url, j.x, j.y, j.screen_w, j.screen_h, j.button, j.clicks, j.dx, j.dy,
-               j.key_class, j.conversation_id, j.text, j.model, j.channel_kind, j.direction
+    _register_pseudonyms(con, pseudonym_key)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE promoted AS
+        SELECT row_number() OVER (ORDER BY ps.pseudonym, j.ts, j.event_id) AS seq,
+               coalesce(pc.pseudonym, ps.pseudonym) AS scope,
+               pe.pseudonym AS actor, pd.pseudonym AS device, ps.pseudonym AS session, pc.pseudonym AS conversation,
+               j.team, j.ts, j.event_type, j.app, j.url_host, j.window_title, j.url, j.x, j.y, j.screen_w, j.screen_h,
+               j.button, j.clicks, j.dx, j.dy, j.key_class, j.text, j.model, j.channel_kind, j.direction
         FROM judged_events j
         JOIN employee_pseudonyms pe ON pe.id = j.employee_id
         JOIN device_pseudonyms pd ON pd.id = j.device_id
         JOIN session_pseudonyms ps ON ps.id = j.session_id
+        LEFT JOIN conversation_pseudonyms pc ON pc.id = j.conversation_id
         WHERE j.excluded_by IS NULL
+    """)
+    redactor = Redactor.for_directory(r[0] for r in con.execute("SELECT name FROM directory").fetchall())
+    redacted: dict[str, int] = {}
+    for column in REDACTED_COLUMNS:
+        for placeholder, n in _redact_column(con, redactor, column).items():
+            redacted[placeholder] = redacted.get(placeholder, 0) + n
+    for table in ("eligible_events", "exclusions", "redactions"):
+        con.execute(f"DELETE FROM {table} WHERE partition_date = ?", [day])
+    con.execute("""
+        INSERT INTO eligible_events
+        SELECT $day, actor, device, session, team, ts, event_type, app, url_host, window_title, url,
+               x, y, screen_w, screen_h, button, clicks, dx, dy, key_class, conversation, text, model,
+               channel_kind, direction
+        FROM promoted ORDER BY seq
     """, {"day": day})
     rules = {e.name: e.policy_rule for e in ordered_exclusions(manifest)}
     excluded = dict(con.execute(
         "SELECT excluded_by, count(*) FROM judged_events WHERE excluded_by IS NOT NULL GROUP BY 1").fetchall())
     con.executemany("INSERT INTO exclusions VALUES (?, ?, ?, ?)",
                     [(day, name, rules[name], excluded.get(name, 0)) for name in rules])
-    promoted = con.execute("SELECT count(*) FROM eligible_events WHERE partition_date = ?", [day]).fetchone()[0]
-    for kind in ("employee", "device", "session"):
+    con.executemany("INSERT INTO redactions VALUES (?, ?, ?)", [(day, p, n) for p, n in sorted(redacted.items())])
+    promoted = con.execute("SELECT count(*) FROM promoted").fetchone()[0]
+    for kind in PSEUDONYMISED:
         con.unregister(f"{kind}_pseudonyms")
     con.execute("DROP TABLE judged_events")
-    return {"promoted": promoted, **{f"excluded:{name}": excluded.get(name, 0) for name in rules}}
+    con.execute("DROP TABLE promoted")
+    return {"promoted": promoted, **{f"excluded:{name}": excluded.get(name, 0) for name in rules},
+            **{f"redacted:{p.lower()}": n for p, n in sorted(redacted.items())}}

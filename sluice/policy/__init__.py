@@ -6,9 +6,9 @@
 | 2 consent | only `granted` employees contribute | `consent.py` |
 | 3 no direct identifiers | keyed HMAC pseudonyms | `pseudonyms.py` |
 | 4 no typed secrets | password fields dropped, keys become classes | `keystrokes.py` |
-| 5 PII in free text | text columns held back until redaction | `free_text.py` |
+| 5 PII in free text | typed, numbered placeholders | `sluice/redaction/` |
 | 6 private conversations | DMs, personal-messaging apps and domains | `conversations.py` |
-| 7 personnel data | HR and review apps and domains | `personnel.py` |
+| 7 personnel data | HR apps and domains, personnel talk in text | `personnel.py` |
 | 8 data sensitivity | `dss_level` context >= threshold, level dropped | `sensitivity.py` |
 | 9 clean control plane | counts and rule names only | `sluice/errors.py`, `sluice/contract/reasons.py` |
 | 10 encryption, audit | encrypted private zone, hash-chained audit log | `sluice/warehouse.py`, `sluice/audit.py` |

@@ -41,7 +41,7 @@ def ordered_exclusions(manifest: ScopeManifest) -> list[Exclusion]:
     return [
         *consent.EXCLUSIONS,
         *conversations.exclusions(manifest),
-        personnel.exclusion(manifest),
+        *personnel.exclusions(manifest),
         sensitivity.exclusion(manifest),
         keystrokes.PASSWORD_FIELD,
     ]

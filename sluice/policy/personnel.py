@@ -1,13 +1,34 @@
-"""Policy rule 7: personnel and performance data is excluded entirely.
+"""Policy rule 7: personnel and performance data is excluded entirely, not redacted.
 
-Here: any event in an HR or review system, by app or URL domain (the scope manifest's
-`exclude.personnel`). Text about ratings, compensation and the like is classified with
-the redaction engine.
+Two signals: the event is in an HR or review system (by app or URL domain, the scope
+manifest's `exclude.personnel`), or its text or window title talks about reviews,
+ratings, calibration, compensation, promotion, performance plans or terminations.
 """
 
 from sluice.policy.exclusions import Exclusion, app_or_domain
 from sluice.policy.scope import ScopeManifest
 
+PERSONNEL_TERMS = (
+    r"performance (?:review|rating|evaluation|appraisal|improvement plan|plan|concerns?)",
+    r"perf review", r"calibration", r"calibrated", r"rated [0-9](?:\.[0-9])? (?:of|out of|/) ?[0-9]",
+    r"rating of [0-9]", r"\bpip\b", r"compensation (?:review|band|adjustment|change|plan)",
+    r"salary", r"pay (?:raise|rise|cut|band)", r"raise for", r"merit increase", r"bonus (?:pool|payout|decision)",
+    r"promotion (?:case|packet|committee|deferred|denied|decision|review)", r"promoted to", r"not promoted",
+    r"terminat(?:e|ed|ion|ing)", r"\bfired\b", r"dismissal", r"laid off", r"layoffs?", r"severance",
+    r"disciplinary", r"written warning", r"final warning", r"underperform(?:ing|ance|er)",
+)
+PERSONNEL_PATTERN = "(?i)(?:" + "|".join(PERSONNEL_TERMS) + ")"
+TEXT_COLUMNS = ("text", "window_title")
 
-def exclusion(manifest: ScopeManifest) -> Exclusion:
-    return Exclusion("personnel_system", 7, app_or_domain(manifest.exclude["personnel"]))
+
+def _mentions_personnel() -> str:
+    return " OR ".join(
+        f"coalesce(regexp_matches({c}, '{PERSONNEL_PATTERN}'), false)" for c in TEXT_COLUMNS
+    )
+
+
+def exclusions(manifest: ScopeManifest) -> list[Exclusion]:
+    return [
+        Exclusion("personnel_system", 7, app_or_domain(manifest.exclude["personnel"])),
+        Exclusion("personnel_content", 7, f"({_mentions_personnel()})"),
+    ]

@@ -1,4 +1,4 @@
-"""Policy rule 3: employee, device and session ids become keyed pseudonyms.
+"""Policy rule 3: employee, device, session and conversation ids become keyed pseudonyms.
 
 HMAC-SHA256 with a secret key (never a plain hash: ids are guessable, so an unkeyed hash
 could be reversed by enumeration). Computed once per distinct id, not per row.
@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-KINDS = ("employee", "device", "session")
+KINDS = ("employee", "device", "session", "conversation")
 
 
 def pseudonym(key: str, kind: str, value: str) -> str:
