@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--home", type=Path)
 
+    redact = sub.add_parser("redact", help="JSON Lines {text} on stdin -> redacted {text, findings} on stdout")
+    redact.add_argument("--directory", type=Path, help="directory CSV whose names, handles and emails are redacted too")
+
     ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1 over $SLUICE_HOME's instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--home", type=Path)
@@ -95,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "redact":
+            from sluice.redact_cli import run as redact
+
+            return redact(args.directory)
         from sluice.settings import configure
 
         layout = configure(args.home, getattr(args, "raw", None), getattr(args, "directory", None))

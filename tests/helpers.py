@@ -15,6 +15,10 @@ from sluice.summary import day_counts
 from sluice.warehouse import private_zone
 
 
+# Simulator label classes whose planted values redaction must remove from free text.
+REDACTED_CLASSES = ("email", "phone", "ssn", "card", "iban", "ip", "secret", "person", "url_token")
+
+
 def raw_lines(raw_root: Path, day: str) -> int:
     total = 0
     for path in (raw_root / f"date={day}").rglob("*.jsonl.gz"):

@@ -15,12 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import DAY, NEXT_DAY
-from helpers import counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
+from helpers import REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
 from sluice import audit
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
+from sluice.policy.personnel import PERSONNEL_PATTERN
 from sluice.publish import published_marker
 from sluice.simulate import simulate
 
@@ -62,6 +63,13 @@ def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(ho
     leaked = [i for i in identifiers(inbox) if i in values]
     assert not leaked, f"{len(leaked)} direct identifiers in published tables"
     assert not {c for c in published_columns(home) if "dss" in c or c in ("employee_id", "device_id", "session_id")}
+    planted = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
+    planted_values = {str(p["value"]) for p in planted if p["class"] in REDACTED_CLASSES}
+    assert len(planted_values) > 50
+    assert not [v for v in planted_values if v in values], "planted PII or secrets in published tables"
+    assert not duckdb.execute("SELECT regexp_matches(?, ?)", [values, PERSONNEL_PATTERN]).fetchone()[0]
+    turns = marker["tables"]["assistant_turns"]["rows"]
+    assert turns > 0 and "<EMAIL_1>" in values and "<PERSON_1>" in values
     published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
     assert not [i for i in identifiers(inbox) if i.encode() in published_bytes]
     assert [r["action"] for r in audit.read(home.audit_log)] == ["publish"]

@@ -1,16 +1,18 @@
-"""The redaction engine: one RE2 pass over a whole column in DuckDB, Python only for candidates.
+"""The redaction engine: RE2 passes over a whole column in DuckDB, Python only for candidates.
 
-1. DuckDB extracts every match of the combined pattern from every row (`regexp_extract_all`);
-   rows with no match cost one vectorised scan and nothing else.
-2. Each *distinct* candidate string is classified and validated in Python (Luhn, mod-97...).
-3. DuckDB numbers confirmed values per scope (conversation or session) by first appearance,
-   so a value is the same `<TYPE_n>` throughout its scope, and rebuilds the text from
-   `regexp_split_to_array` pieces and replacements.
+1. DuckDB extracts every match of the combined pattern from the rows that have one
+   (`regexp_matches` first, then `regexp_extract_all`); a row with nothing in it costs one
+   vectorised scan and nothing else.
+2. Each distinct candidate is classified in SQL (the first detector that fully matches it);
+   only candidates of detectors with a validator (Luhn, mod-97, SSN ranges, phone digits,
+   IP syntax) go through Python, once per distinct value.
+3. DuckDB numbers confirmed values per scope (a conversation or a session) by first
+   appearance, so a value is the same `<TYPE_n>` throughout its scope, and rebuilds the text
+   from `regexp_split_to_array` pieces and the replacements, with the findings' offsets.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,19 +20,15 @@ from functools import cached_property
 import duckdb
 import pyarrow as pa
 
-from sluice.redaction.detectors import DETECTORS, Detector
+from sluice.redaction.detectors import DETECTORS, Detector, validators
 from sluice.redaction.people import name_variants, person_detector
 
 INPUT = "redaction_input"  # columns: rid BIGINT (unique), scope VARCHAR, ord BIGINT, text VARCHAR
-OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of struct type, k)
+OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of {type, start, end} in the input)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    detector: Detector | None
-    valid: bool
-    prefix: str
-    core: str
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -44,98 +42,110 @@ class Redactor:
         person = person_detector(names)
         return cls(DETECTORS + ((person,) if person else ()), tuple(name_variants(names).items()))
 
-    def _identity(self, placeholder: str, core: str) -> str:
-        """What makes two findings the same instance: case-folded, and a name's variants are one person."""
-        if placeholder == "PERSON":
-            return dict(self.people).get(core.lower(), core.lower())
-        return core.lower() if placeholder == "EMAIL" else core
-
     @cached_property
     def pattern(self) -> str:
         return "|".join(f"(?:{d.pattern})" for d in self.detectors)
 
-    @cached_property
-    def _compiled(self) -> list[tuple[Detector, re.Pattern[str], re.Pattern[str] | None]]:
-        return [(d, d.compiled(), re.compile(d.keep_prefix) if d.keep_prefix else None) for d in self.detectors]
+    def classify_sql(self) -> str:
+        """SQL over `value`: the index of the first detector that fully matches it."""
+        arms = " ".join(f"WHEN regexp_full_match(value, {_literal(d.pattern)}) THEN {i}" for i, d in enumerate(self.detectors))
+        return f"CASE {arms} END"
 
-    def classify(self, value: str) -> Candidate:
-        for detector, pattern, prefix_pattern in self._compiled:
-            if pattern.fullmatch(value):
-                prefix_match = prefix_pattern.match(value) if prefix_pattern else None
-                prefix = prefix_match.group(0) if prefix_match else ""
-                core = value[len(prefix):]
-                return Candidate(detector, detector.validate(core), prefix, core)
-        return Candidate(None, False, "", value)
+    def _prefix_sql(self) -> str:
+        arms = " ".join(f"WHEN {i} THEN regexp_extract(value, {_literal(d.keep_prefix)})"
+                        for i, d in enumerate(self.detectors) if d.keep_prefix)
+        return f"CASE detector {arms} ELSE '' END" if arms else "''"
 
-    def _sql_pattern(self) -> str:
-        return "'" + self.pattern.replace("'", "''") + "'"
+    def _validate(self, con: duckdb.DuckDBPyConnection) -> None:
+        """`redaction_valid(value, ok)` for candidates whose detector has a validator: Python, once per value."""
+        checked = [i for i, d in enumerate(self.detectors) if d.validate is not validators.always]
+        rows = con.execute(
+            f"SELECT value, detector FROM redaction_classes WHERE detector IN ({', '.join(map(str, checked))})"
+        ).fetchall() if checked else []
+        con.register("redaction_valid", pa.table(
+            {"value": [v for v, _ in rows], "ok": [self.detectors[d].validate(v) for v, d in rows]},
+            schema=pa.schema([("value", pa.string()), ("ok", pa.bool_())])))
 
     def run(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """Redact `redaction_input` into `redaction_output` (changed rows only); counts by type."""
-        p = self._sql_pattern()
+        p = _literal(self.pattern)
+        placeholders = "[" + ", ".join(_literal(d.placeholder) for d in self.detectors) + "]"
+        con.register("redaction_people", pa.table({"variant": [v for v, _ in self.people], "person": [p for _, p in self.people]},
+                                                  schema=pa.schema([("variant", pa.string()), ("person", pa.string())])))
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE redaction_hits AS
-            SELECT rid, scope, ord, unnest(hits) AS value, generate_subscripts(hits, 1) AS k
-            FROM (SELECT rid, scope, ord, regexp_extract_all(text, {p}) AS hits FROM {INPUT})
+            CREATE OR REPLACE TEMP TABLE redaction_matches AS
+            SELECT rid, scope, ord, regexp_extract_all(text, {p}) AS hits FROM {INPUT} WHERE regexp_matches(text, {p})
         """)
-        values = [r[0] for r in con.execute("SELECT DISTINCT value FROM redaction_hits").fetchall()]
-        classes = [self.classify(v) for v in values]
-        con.register("redaction_classes", pa.table({
-            "value": values,
-            "type": [c.detector.placeholder if c.detector and c.valid else None for c in classes],
-            "prefix": [c.prefix for c in classes],
-            "core": [self._identity(c.detector.placeholder, c.core) if c.detector else c.core for c in classes],
-        }, schema=pa.schema([("value", pa.string()), ("type", pa.string()), ("prefix", pa.string()), ("core", pa.string())])))
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE redaction_hits AS
+            SELECT rid, scope, ord, unnest(hits) AS value, generate_subscripts(hits, 1) AS k FROM redaction_matches
+        """)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE redaction_classes AS
+            SELECT value, detector, {self._prefix_sql()} AS prefix
+            FROM (SELECT value, {self.classify_sql()} AS detector FROM (SELECT DISTINCT value FROM redaction_hits))
+            WHERE detector IS NOT NULL
+        """)
+        self._validate(con)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {OUTPUT} AS
-            WITH confirmed AS (
-              SELECT h.rid, h.scope, h.k, c.type, c.prefix, c.core,
-                     min(h.ord * 1000000 + h.k) OVER (PARTITION BY h.scope, c.type, c.core) AS first_seen
-              FROM redaction_hits h JOIN redaction_classes c USING (value) WHERE c.type IS NOT NULL),
+            WITH classes AS (
+              SELECT c.value, c.prefix, {placeholders}[c.detector + 1] AS type,
+                     CASE {placeholders}[c.detector + 1]
+                       WHEN 'PERSON' THEN coalesce(pp.person, lower(c.value))
+                       WHEN 'EMAIL' THEN lower(c.value)
+                       ELSE c.value[length(c.prefix) + 1:] END AS identity
+              FROM redaction_classes c
+              LEFT JOIN redaction_valid v USING (value)
+              LEFT JOIN redaction_people pp ON pp.variant = lower(c.value)
+              WHERE coalesce(v.ok, true)),
+            confirmed AS (
+              SELECT h.rid, h.scope, h.k, c.type, c.prefix,
+                     min(h.ord * 1000000 + h.k) OVER (PARTITION BY h.scope, c.type, c.identity) AS first_seen
+              FROM redaction_hits h JOIN classes c USING (value)),
             numbered AS (
-              SELECT rid, k, type,
+              SELECT rid, k, type, prefix,
                      prefix || '<' || type || '_' || dense_rank() OVER (PARTITION BY scope, type ORDER BY first_seen) || '>' AS replacement
               FROM confirmed),
             per_row AS (
-              SELECT h.rid, list(coalesce(n.replacement, h.value) ORDER BY h.k) AS replacements,
-                     list({{'type': n.type, 'k': h.k}} ORDER BY h.k) FILTER (WHERE n.type IS NOT NULL) AS findings
-              FROM redaction_hits h LEFT JOIN numbered n USING (rid, k)
-              GROUP BY h.rid HAVING count(n.type) > 0)
-            SELECT i.rid,
+              SELECT rid, map_from_entries(list({{'key': k, 'value': replacement}})) AS replacement_of,
+                     list_sort(list({{'k': k, 'type': type, 'skip': length(prefix)}})) AS found
+              FROM numbered GROUP BY rid),
+            rebuilt AS (
+              SELECT r.*, m.hits AS hit_values, regexp_split_to_array(i.text, {p}) AS pieces
+              FROM per_row r JOIN redaction_matches m USING (rid) JOIN {INPUT} i USING (rid)),
+            replaced AS (
+              SELECT *, list_transform(range(1, len(hit_values) + 1),
+                                       n -> coalesce(replacement_of[n], hit_values[n])) AS replacements
+              FROM rebuilt)
+            SELECT rid,
                    array_to_string(list_transform(range(1, len(pieces) + 1),
                                                   n -> pieces[n] || coalesce(replacements[n], '')), '') AS text,
-                   findings
-            FROM (SELECT i.rid, regexp_split_to_array(i.text, {p}) AS pieces FROM {INPUT} i
-                  WHERE i.rid IN (SELECT rid FROM per_row)) i
-            JOIN per_row USING (rid)
+                   list_transform(found, f -> {{
+                     'type': f.type,
+                     'start': length(array_to_string(pieces[1:f.k], '')) + length(array_to_string(hit_values[1:f.k - 1], '')) + f.skip,
+                     'end': length(array_to_string(pieces[1:f.k], '')) + length(array_to_string(hit_values[1:f.k], ''))}}) AS findings
+            FROM replaced
         """)
-        counts = dict(con.execute(f"""
-            SELECT f.type, count(*) FROM (SELECT unnest(findings) AS f FROM {OUTPUT}) GROUP BY 1
-        """).fetchall())
-        con.unregister("redaction_classes")
+        counts = dict(con.execute(f"SELECT f.type, count(*) FROM (SELECT unnest(findings) AS f FROM {OUTPUT}) GROUP BY 1").fetchall())
+        for view in ("redaction_people", "redaction_valid"):
+            con.unregister(view)
         con.execute("DROP TABLE redaction_hits")
+        con.execute("DROP TABLE redaction_matches")
+        con.execute("DROP TABLE redaction_classes")
         return counts
 
 
-def redact_texts(texts: list[str], redactor: Redactor, scopes: list[str] | None = None) -> tuple[list[str], list[list[dict]]]:
-    """Redact a list of texts in an in-memory DuckDB; returns texts and findings (type, start, end in the input)."""
-    con = duckdb.connect()
-    scopes = scopes or ["" for _ in texts]
-    con.register("incoming", pa.table({"rid": list(range(len(texts))), "scope": scopes,
-                                       "ord": list(range(len(texts))), "text": texts}))
-    con.execute(f"CREATE TEMP TABLE {INPUT} AS SELECT * FROM incoming")
-    redactor.run(con)
-    changed = {rid: (text, findings) for rid, text, findings in con.execute(f"SELECT rid, text, findings FROM {OUTPUT}").fetchall()}
-    out_texts, out_findings = [], []
-    compiled = re.compile(redactor.pattern)
-    for rid, text in enumerate(texts):
-        if rid not in changed:
-            out_texts.append(text)
-            out_findings.append([])
-            continue
-        redacted, findings = changed[rid]
-        spans = [m.span() for m in compiled.finditer(text)]
-        out_texts.append(redacted)
-        out_findings.append([{"type": f["type"], "start": spans[f["k"] - 1][0], "end": spans[f["k"] - 1][1]} for f in findings])
-    con.close()
-    return out_texts, out_findings
+def redact_texts(texts: list[str], redactor: Redactor, scopes: list[str] | None = None,
+                 with_findings: bool = False) -> tuple[list[str], list[list[dict]]]:
+    """Redact texts in an in-memory DuckDB: the texts, and (if asked) each one's findings
+    as `{type, start, end}` offsets into the input."""
+    with duckdb.connect() as con:
+        con.register(INPUT, pa.table({"rid": range(len(texts)), "scope": scopes or ["" for _ in texts],
+                                      "ord": range(len(texts)), "text": texts},
+                                     schema=pa.schema([("rid", pa.int64()), ("scope", pa.string()),
+                                                       ("ord", pa.int64()), ("text", pa.string())])))
+        redactor.run(con)
+        columns = "coalesce(o.text, i.text) AS text" + (", coalesce(o.findings, []) AS findings" if with_findings else "")
+        out = con.execute(f"SELECT {columns} FROM {INPUT} i LEFT JOIN {OUTPUT} o USING (rid) ORDER BY rid").fetch_arrow_table()
+    return out["text"].to_pylist(), (out["findings"].to_pylist() if with_findings else [])

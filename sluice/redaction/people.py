@@ -1,7 +1,8 @@
 """Names from the directory, with the variants people write: every employee, consenting or not.
 
-"First Last", "First L.", handles (`@first.last`, `@flast`, `@firstlast`) and the surname
-alone where it is distinctive (one employee has it, and it is not a common word).
+"First Last", "First L.", "first.last" and "first_last" (URLs, file names), handles
+(`@first.last`, `@flast`, `@firstlast`) and the surname alone where it is distinctive (one
+employee has it, and it is not a common word).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def name_variants(names: Iterable[str]) -> dict[str, str]:
     variants: dict[str, str] = {}
     for parts in people:
         first, last, full = parts[0], parts[-1], " ".join(parts)
-        forms = [full, f"{first} {last}", f"{first} {last[0]}.", f"@{first}.{last}", f"@{first[0]}{last}", f"@{first}{last}"]
+        forms = [full, f"{first} {last}", f"{first} {last[0]}.", f"{first}.{last}", f"{first}_{last}",
+                 f"@{first}.{last}", f"@{first[0]}{last}", f"@{first}{last}"]
         if surname_counts[last.lower()] == 1 and len(last) >= MIN_SURNAME and last.lower() not in COMMON_WORDS:
             forms.append(last)
         for form in forms:

@@ -1,0 +1,131 @@
+"""A labelled corpus for measuring redaction: clean texts, planted texts and look-alikes.
+
+Look-alikes are what a careless detector redacts and must not: order ids, unix
+timestamps, UUIDs, git hashes, version strings, dates and times, non-Luhn digit runs.
+Deterministic per seed; every planted value is labelled with its placeholder type.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass, field
+
+from sluice.redaction.validators import luhn
+from sluice.simulate import FIRST, LAST, _iban, _luhn_card
+
+TYPES = ("EMAIL", "PHONE", "SSN", "CARD", "IBAN", "IP", "MAC", "SECRET", "URL_TOKEN", "PERSON")
+PROSE = [
+    "Can you check why the nightly job took longer than usual and summarise the slow steps",
+    "Here is the refactored function, it now streams the rows instead of loading them all",
+    "Please review the draft of the quarterly planning doc before the sync tomorrow",
+    "The dashboard shows a spike in latency after the last deploy, rolling back now",
+    "I moved the meeting to the afternoon so the whole team can join from the other office",
+    "Thanks, the fix works on my machine and the tests pass locally as well",
+]
+
+
+@dataclass
+class Sample:
+    text: str
+    planted: list[tuple[str, str]] = field(default_factory=list)  # (type, value)
+    lookalike: bool = False
+
+
+def _people(rng: random.Random, n: int) -> list[str]:
+    return [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(n)]
+
+
+def _hex(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def _alnum(rng: random.Random, n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def planted_value(rng: random.Random, kind: str, people: list[str]) -> str:
+    if kind == "EMAIL":
+        first, last = rng.choice(people).lower().split()
+        return f"{first}.{last}@{rng.choice(['acme.example.com', 'mail.example.org', 'corp.example.net'])}"
+    if kind == "PHONE":
+        return rng.choice([
+            f"({rng.randint(201, 989)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+            f"{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+            f"+1 {rng.randint(201, 989)} {rng.randint(200, 999)} {rng.randint(1000, 9999)}",
+            f"+44 20 {rng.randint(7000, 7999)} {rng.randint(1000, 9999)}",
+            f"+49 30 {rng.randint(100000, 999999)}",
+        ])
+    if kind == "SSN":
+        return f"{rng.randint(1, 665):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
+    if kind == "CARD":
+        return _luhn_card(rng)
+    if kind == "IBAN":
+        return _iban(rng)
+    if kind == "IP":
+        if rng.random() < 0.7:
+            return f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        return f"2001:db8:{_hex(rng, 4)}::{_hex(rng, 3)}"
+    if kind == "MAC":
+        return ":".join(_hex(rng, 2) for _ in range(6))
+    if kind == "SECRET":
+        return rng.choice([
+            "AKIA" + _alnum(rng, 16, string.ascii_uppercase + "234567"),
+            "ghp_" + _alnum(rng, 36),
+            "glpat-" + _alnum(rng, 20),
+            "xoxb-" + "-".join(_alnum(rng, 12, string.digits) for _ in range(2)) + "-" + _alnum(rng, 24),
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx" + _alnum(rng, 10) + "." + _alnum(rng, 43),
+        ])
+    if kind == "URL_TOKEN":
+        return _alnum(rng, 32)
+    return rng.choice(people)
+
+
+def _embed(rng: random.Random, kind: str, value: str) -> str:
+    if kind == "URL_TOKEN":
+        return f"open https://app.example.com/share?doc={rng.randint(1, 999)}&token={value} when you can"
+    if kind == "SECRET" and rng.random() < 0.3:
+        return rng.choice([f"export API_KEY={value}", f"password: {value}", f"Authorization: Bearer {value}"])
+    return rng.choice([f"contact {value} about it", f"value is {value}.", f"({value})", f"{value}, thanks", f"cc {value}"])
+
+
+def _not_a_card(rng: random.Random) -> str:
+    """16 digits that fail the Luhn check: an invoice number, not a card."""
+    number = str(rng.randint(10**15, 10**16 - 1))
+    return number if not luhn(number) else number[:-1] + str((int(number[-1]) + 1) % 10)
+
+
+def _lookalike(rng: random.Random) -> str:
+    return rng.choice([
+        f"order ORD-{rng.randint(2020, 2026)}-{rng.randint(100000, 999999)}",
+        f"ts {rng.randint(1_600_000_000, 1_800_000_000)}",
+        f"ts_ms {rng.randint(1_600_000_000_000, 1_800_000_000_000)}",
+        f"request {_hex(rng, 8)}-{_hex(rng, 4)}-4{_hex(rng, 3)}-a{_hex(rng, 3)}-{_hex(rng, 12)}",
+        f"commit {_hex(rng, 40)}", f"commit {_hex(rng, 7)}",
+        f"upgraded to v{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}",
+        f"python {rng.randint(3, 3)}.{rng.randint(8, 13)}.{rng.randint(0, 12)}",
+        f"on 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} at {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
+        f"invoice {_not_a_card(rng)}",
+        f"ticket JIRA-{rng.randint(100, 99999)}", f"port {rng.randint(1024, 65535)}",
+        f"total ${rng.randint(1, 99)},{rng.randint(100, 999)}.{rng.randint(10, 99)}",
+    ])
+
+
+def make_corpus(n: int, seed: int = 0, planted_share: float = 0.3, lookalike_share: float = 0.3,
+                employees: int = 200) -> tuple[list[Sample], list[str]]:
+    """`n` samples and the directory names they may mention."""
+    rng = random.Random(seed)
+    people = _people(rng, employees)
+    samples = []
+    for i in range(n):
+        base = rng.choice(PROSE)
+        roll = rng.random()
+        if roll < planted_share:
+            kind = TYPES[i % len(TYPES)]
+            value = planted_value(rng, kind, people)
+            samples.append(Sample(f"{base}, {_embed(rng, kind, value)}", [(kind, value)]))
+        elif roll < planted_share + lookalike_share:
+            samples.append(Sample(f"{base}, {_lookalike(rng)} and {_lookalike(rng)}", lookalike=True))
+        else:
+            samples.append(Sample(base + "."))
+    return samples, people

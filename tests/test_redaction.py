@@ -1,0 +1,159 @@
+"""Policy rule 5 on labelled data: recall and precision per type, names, numbering, the CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import REDACTED_CLASSES
+
+from sluice.policy.personnel import PERSONNEL_PATTERN
+from sluice.redaction.corpus import TYPES, make_corpus
+from sluice.redaction.detectors import DETECTORS
+from sluice.redaction.engine import Redactor, redact_texts
+
+MIN_RECALL = 0.99
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    samples, people = make_corpus(20_000, seed=5)
+    texts, findings = redact_texts([s.text for s in samples], Redactor.for_directory(people), with_findings=True)
+    return samples, texts, findings
+
+
+def test_recall_per_type_on_the_bench_corpus(corpus):
+    samples, texts, findings = corpus
+    planted, caught = Counter(), Counter()
+    for sample, text, found in zip(samples, texts, findings):
+        for kind, value in sample.planted:
+            planted[kind] += 1
+            if value not in text and any(f["type"] == kind for f in found):
+                caught[kind] += 1
+    assert set(planted) == set(TYPES)
+    recall = {kind: caught[kind] / planted[kind] for kind in planted}
+    assert min(recall.values()) >= MIN_RECALL, recall
+
+
+def test_precision_no_clean_text_or_lookalike_is_altered(corpus):
+    samples, texts, findings = corpus
+    clean = [(s, t) for s, t in zip(samples, texts) if not s.planted]
+    assert sum(1 for s, _ in clean if s.lookalike) > 3000
+    altered = sum(1 for s, t in clean if t != s.text)
+    assert altered == 0
+    wrong_type = sum(1 for s, f in zip(samples, findings) for x in f if s.planted and x["type"] != s.planted[0][0])
+    assert wrong_type == 0
+
+
+def test_findings_point_at_the_planted_value(corpus):
+    samples, _, findings = corpus
+    for sample, found in zip(samples, findings):
+        for kind, value in sample.planted:
+            if kind not in ("SECRET", "URL_TOKEN"):  # these keep their key (`token=`) outside the span
+                assert [sample.text[f["start"]:f["end"]] for f in found] == [value]
+
+
+def test_simulated_day_texts_lose_every_planted_value(simulated_day):
+    labels = {}
+    for line in (simulated_day / "labels.jsonl").read_text().splitlines():
+        label = json.loads(line)
+        if label["class"] in REDACTED_CLASSES:
+            labels.setdefault(label["event_id"], []).append(label)
+    texts = {}
+    for path in (simulated_day / "raw").rglob("*.jsonl.gz"):
+        with gzip.open(path, "rt") as handle:
+            for line in handle:
+                event = json.loads(line)
+                if event["event_id"] in labels:
+                    texts[event["event_id"]] = " ".join(
+                        filter(None, [event["payload"].get("text"), event.get("window_title"), event.get("url")]))
+    names = [row.split(",")[1] for row in (simulated_day / "directory.csv").read_text().splitlines()[1:]]
+    ids = sorted(texts)
+    redacted = dict(zip(ids, redact_texts([texts[i] for i in ids], Redactor.for_directory(names))[0]))
+    missed = Counter(label["class"] for i in ids for label in labels[i] if str(label["value"]) in redacted[i])
+    total = Counter(label["class"] for i in ids for label in labels[i])
+    assert all((total[c] - missed[c]) / total[c] >= MIN_RECALL for c in total), (missed, total)
+
+
+@pytest.mark.parametrize("text", [
+    "Let's ask Rosalind Abernathy about it",
+    "Let's ask rosalind abernathy about it",
+    "Let's ask Rosalind A. about it",
+    "Quintero said the numbers are fine",
+    "ping @rabernathy or @rosalind.abernathy",
+    "Re: budget - Rosalind Abernathy - Outlook",
+    "https://wiki.example.com/people/rosalind.abernathy/profile",
+])
+def test_directory_names_are_caught_in_prose_titles_and_urls(text):
+    redacted, _ = redact_texts([text], Redactor.for_directory(["Rosalind Abernathy", "Hiroshi Quintero"]))
+    assert "<PERSON_1>" in redacted[0]
+    assert "abernathy" not in redacted[0].lower() and "quintero" not in redacted[0].lower()
+
+
+def test_names_are_whole_words_only():
+    text = "the Quinteros family and Abernathyville"
+    assert redact_texts([text], Redactor.for_directory(["Rosalind Abernathy", "Hiroshi Quintero"]))[0] == [text]
+
+
+def test_placeholders_are_consistent_within_a_scope_and_restart_in_another():
+    redactor = Redactor.for_directory(["Rosalind Abernathy", "Hiroshi Quintero"])
+    texts = ["Ask Rosalind Abernathy (rosalind.abernathy@acme.example.com)",
+             "Hiroshi Quintero agrees with Rosalind A.",
+             "Mail ROSALIND.ABERNATHY@acme.example.com again",
+             "Hiroshi Quintero starts here"]
+    out, _ = redact_texts(texts, redactor, ["conv-1", "conv-1", "conv-1", "conv-2"])
+    assert out == ["Ask <PERSON_1> (<EMAIL_1>)", "<PERSON_2> agrees with <PERSON_1>", "Mail <EMAIL_1> again",
+                   "<PERSON_1> starts here"]
+
+
+def test_every_detector_classifies_its_candidates_the_same_alone_and_in_context():
+    """A pattern's `\\b` only next to its own word characters (see detectors.py)."""
+    samples, people = make_corpus(3_000, seed=9)
+    redactor = Redactor.for_directory(people)
+    values = [v for s in samples for _, v in s.planted]
+    con = duckdb.connect()
+    in_context = con.execute(f"""
+        SELECT unnest(regexp_extract_all(t, '{redactor.pattern.replace("'", "''")}'))
+        FROM (SELECT unnest(?) AS t)""", [[s.text for s in samples]]).fetchall()
+    assert len(in_context) >= len(values)
+    classes = con.execute(f"SELECT value, {redactor.classify_sql()} FROM (SELECT unnest(?) AS value)",
+                          [[v for (v,) in in_context]]).fetchall()
+    assert all(detector is not None for _, detector in classes)
+    assert {DETECTORS[d].name for _, d in classes if d < len(DETECTORS)} >= {"email", "card", "iban", "ssn", "ipv4", "mac"}
+
+
+@pytest.mark.parametrize("text", [
+    "Calibration: Sam rated 2 of 5, put on a performance improvement plan",
+    "Compensation review: raise for Sam denied, promotion deferred",
+    "They discussed the termination letter",
+])
+def test_personnel_talk_is_recognised(text):
+    assert duckdb.execute("SELECT regexp_matches(?, ?)", [text, PERSONNEL_PATTERN]).fetchone()[0]
+
+
+@pytest.mark.parametrize("text", ["Please review the draft of the planning doc", "the sales promotion starts monday"])
+def test_ordinary_work_talk_is_not_personnel(text):
+    assert not duckdb.execute("SELECT regexp_matches(?, ?)", [text, PERSONNEL_PATTERN]).fetchone()[0]
+
+
+def test_redact_cli_round_trip_without_echoing_values(tmp_path):
+    directory = tmp_path / "directory.csv"
+    directory.write_text("employee_id,name,email,team,region,consent\nE1,Rosalind Abernathy,r@x.example.com,a,US,granted\n")
+    secret = "AKIAQWERTYUIOPASDFGH"
+    lines = [json.dumps({"text": f"key {secret} for Rosalind Abernathy", "scope": "a"}),
+             f"not json {secret}", json.dumps({"text": 5}), json.dumps({"text": "nothing here"})]
+    done = subprocess.run([str(Path(sys.executable).parent / "sluice"), "redact", "--directory", str(directory)],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120)
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert out[0]["text"] == "key <SECRET_1> for <PERSON_1>"
+    assert [f["type"] for f in out[0]["findings"]] == ["SECRET", "PERSON"]
+    assert out[1] == {"error": "not_json"} and out[2] == {"error": "no_text"}
+    assert out[3] == {"text": "nothing here", "findings": []}
+    assert secret not in done.stdout + done.stderr and "Rosalind" not in done.stdout + done.stderr
+    assert done.returncode == 1 and "line 2: not_json" in done.stderr
