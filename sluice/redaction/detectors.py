@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sluice.redaction import validators  # noqa: F401  (re-exported for the engine)
+from sluice.redaction import validators
 
 
 @dataclass(frozen=True)
