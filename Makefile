@@ -27,8 +27,11 @@ test: setup
 ui: setup
 	$(BIN)/sluice ui
 
+# Benchmarks print their figures (see bench/README.md); Presidio is installed for them only.
 bench: setup
+	$(BIN)/uv sync --frozen --quiet --group bench
 	$(BIN)/python bench/pipeline_day.py
+	$(BIN)/python bench/redaction.py
 
 clean:
 	rm -rf .sluice dbt_project/target dbt_project/logs

@@ -21,6 +21,7 @@ from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
 from sluice.policy.scope import ScopeManifest
 from sluice.policy.sensitivity import DSS_CONTEXT_SQL
+from sluice.redaction.detectors import PLACEHOLDERS
 from sluice.redaction.engine import INPUT, OUTPUT, Redactor
 
 URL_HOST_SQL = "lower(regexp_extract(url, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1))"
@@ -109,10 +110,10 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
         WHERE j.excluded_by IS NULL
     """)
     redactor = Redactor.for_directory(r[0] for r in con.execute("SELECT name FROM directory").fetchall())
-    redacted: dict[str, int] = {}
+    redacted = dict.fromkeys(PLACEHOLDERS, 0)
     for column in REDACTED_COLUMNS:
         for placeholder, n in _redact_column(con, redactor, column).items():
-            redacted[placeholder] = redacted.get(placeholder, 0) + n
+            redacted[placeholder] += n
     for table in ("eligible_events", "exclusions", "redactions"):
         con.execute(f"DELETE FROM {table} WHERE partition_date = ?", [day])
     con.execute("""

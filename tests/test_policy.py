@@ -38,7 +38,7 @@ def test_key_classes(key, mods, cls):
 
 def _excluded_by(**row):
     defaults = {"consent": "granted", "event_type": "mouse_move", "channel_kind": None, "app": "code.exe",
-                "url_host": None, "dss_context": 1, "field": None}
+                "url_host": None, "dss_context": 1, "field": None, "text": None, "window_title": None}
     values = {**defaults, **row}
     columns = ", ".join(f"?::VARCHAR AS {k}" if k != "dss_context" else "?::INTEGER AS dss_context" for k in values)
     return duckdb.execute(f"SELECT {excluded_by_sql(default_manifest())} FROM (SELECT {columns})", list(values.values())).fetchone()[0]
@@ -56,11 +56,14 @@ def test_each_exclusion_rule_fires_and_the_first_rule_wins():
     assert _excluded_by(app="workday") == "personnel_system"
     assert _excluded_by(url_host="acme.myworkday.com") == "personnel_system"
     assert _excluded_by(url_host="notmyworkday.com") is None
+    assert _excluded_by(event_type="assistant_prompt", text="Draft his performance improvement plan") == "personnel_content"
+    assert _excluded_by(window_title="Q3 calibration notes - Google Docs") == "personnel_content"
+    assert _excluded_by(event_type="assistant_prompt", text="Draft the release notes") is None
     assert _excluded_by(dss_context=3) == "data_sensitivity"
     assert _excluded_by(dss_context=2) is None
     assert _excluded_by(event_type="key", field="password") == "password_field"
     assert _excluded_by(event_type="key", field="unknown") is None
-    assert [e.policy_rule for e in ordered_exclusions(default_manifest())] == [2, 2, 6, 6, 7, 8, 4]
+    assert [e.policy_rule for e in ordered_exclusions(default_manifest())] == [2, 2, 6, 6, 7, 7, 8, 4]
 
 
 def test_dss_context_carries_from_the_last_focus_of_the_session():

@@ -59,3 +59,6 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("ipv6", "IP", r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}\b", validators.ip_address),
     Detector("ipv4", "IP", r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b", validators.ip_address),
 )
+
+# Every placeholder type, names included (found by `people.py`, not by a pattern).
+PLACEHOLDERS: tuple[str, ...] = (*dict.fromkeys(d.placeholder for d in DETECTORS), "PERSON")
