@@ -9,7 +9,6 @@ isolation as in its text (a test checks this on every detector). Secrets that si
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,9 +22,6 @@ class Detector:
     pattern: str
     validate: Callable[[str], bool] = validators.always
     keep_prefix: str | None = None  # a pattern for the part of the match that stays readable
-
-    def compiled(self) -> re.Pattern[str]:
-        return re.compile(self.pattern)
 
 
 DETECTORS: tuple[Detector, ...] = (
