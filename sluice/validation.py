@@ -5,6 +5,7 @@ Conservation: lines read = valid + quarantined + duplicates + unreadable + other
 Duplicates are later copies of an `event_id` (first by batch path and line number wins).
 Scope creep (`scope:*`) is judged before the contract (`contract:*`); the SQL derived
 from the models finds contract failures in bulk and pydantic names them, row by row.
+A line dated outside its batch folder's day and the next is quarantined too.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from datetime import date
 
 import duckdb
 
+from sluice.contract.models import TS_FORMAT
 from sluice.contract.reasons import contract_reason
 from sluice.contract.vectorised import column_sql, columns, parsed_sql, violation_sql
 from sluice.policy.scope import ScopeManifest, scope_reason_sql
+
+# A valid line whose `ts` is neither its folder's day nor the next: the agent's clock or
+# folder is wrong, and publishing it under this day would misdate it.
+OFF_DAY = "contract:ts_outside_batch_days"
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS events (partition_date DATE, batch_id VARCHAR, line_no BIGINT,
@@ -44,7 +50,7 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
             WHEN home_day <> $day THEN 'other_day'
             WHEN unreadable IS NOT NULL OR j IS NULL THEN 'unreadable'
             WHEN copy_no > 1 THEN 'duplicate'
-            WHEN scope_reason IS NOT NULL OR contract_violation THEN 'quarantined'
+            WHEN scope_reason IS NOT NULL OR contract_violation OR off_day THEN 'quarantined'
             ELSE 'valid'
           END AS outcome,
           CASE
@@ -52,11 +58,13 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
             WHEN unreadable IS NOT NULL THEN unreadable
             WHEN j IS NULL THEN 'unreadable:not_json'
             WHEN copy_no > 1 THEN NULL
-            ELSE coalesce(scope_reason, CASE WHEN contract_violation THEN 'contract:pending' END)
+            ELSE coalesce(scope_reason, CASE WHEN contract_violation THEN 'contract:pending' END,
+                          CASE WHEN off_day THEN '{OFF_DAY}' END)
           END AS reason
         FROM (
           SELECT *, CASE WHEN t0 = 'OBJECT' THEN {scope_reason_sql(manifest)} END AS scope_reason,
-                 CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation
+                 CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation,
+                 coalesce(CAST(try_strptime(j->>'$.ts', '{TS_FORMAT}') AS DATE) <> $day, false) AS off_day
           FROM (SELECT *, {parsed_sql("j")}
                 FROM (SELECT l.*, c.copy_no,
                              CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line::JSON END AS j

@@ -154,12 +154,15 @@ def test_truncated_batch_is_counted_not_fatal(home, inbox):
     assert counts["lines_read"] == sum(counts[k] for k in ("valid", "quarantined", "duplicate", "unreadable", "other_day"))
 
 
-def test_resent_batch_and_bad_lines_change_nothing_published(home, inbox):
+def test_resent_batch_and_bad_lines_are_counted(home, inbox):
     batch = sorted((inbox / "raw").rglob("*.jsonl.gz"))[0]
     shutil.copy(batch, batch.with_name("b-resent.jsonl.gz"))
     with gzip.open(batch) as handle:
         resent = sum(1 for _ in handle)
-    lines = [b"not json", json.dumps({"schema_version": "1", "event_id": "nope"}).encode()]
+    with gzip.open(batch, "rt") as handle:
+        misdated = json.loads(handle.readline())
+    misdated.update(event_id="00000000-0000-4000-8000-000000000001", ts="2026-10-30T09:00:00.000Z")
+    lines = [b"not json", json.dumps({"schema_version": "1", "event_id": "nope"}).encode(), json.dumps(misdated).encode()]
     (batch.parent / "b-bad.jsonl.gz").write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
 
     assert _run(DAY) == EXIT_PUBLISHED
@@ -167,4 +170,5 @@ def test_resent_batch_and_bad_lines_change_nothing_published(home, inbox):
     assert counts["duplicate"] == resent
     assert counts["reason:unreadable:not_json"] == 1
     assert counts["reason:contract:event_id:string_pattern_mismatch"] == 1
+    assert counts["reason:contract:ts_outside_batch_days"] == 1
     assert counts["lines_read"] == raw_lines(inbox / "raw", DAY.isoformat())
