@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from assets import dbt_models, private, publish, raw
+from assets import candidate_checks, dbt_models, private, publish, raw
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import sluice_resource
 from sluice.settings import configure
@@ -26,6 +26,7 @@ daily_publish = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish])],
+    asset_checks=candidate_checks.LEAK_SCANS,
     jobs=[daily_publish],
     schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
     resources={"sluice": sluice_resource(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},

@@ -41,7 +41,7 @@ def run_day(day: date) -> DayOutcome:
         result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     failed_gates = {
-        evaluation.check_name: {k: v.value for k, v in evaluation.metadata.items() if isinstance(v.value, int)}
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": {k: v.value for k, v in evaluation.metadata.items() if isinstance(v.value, int)}
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     }

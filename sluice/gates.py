@@ -60,3 +60,13 @@ def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
         "Every valid event is promoted or excluded under a named rule.",
         {"valid": valid, "promoted": transformed.get("promoted", 0), "excluded": excluded},
     )
+
+
+def leak_scan(hits: dict[str, int]) -> Gate:
+    """`hits`: per `<column>:<type>` of one candidate table, from `sluice.leak_scan.scan_table`."""
+    return Gate(
+        "leak_scan",
+        not any(hits.values()),
+        "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
+        {"hits": sum(hits.values()), **{f"leak:{k}": v for k, v in hits.items()}},
+    )

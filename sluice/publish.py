@@ -25,6 +25,7 @@ from sluice.home import SluiceHome
 
 TRAINING_TABLES = ("interaction_steps", "assistant_turns")
 ANALYTICS_TABLES = ("daily_app_usage",)
+CANDIDATES = tuple(("training", t) for t in TRAINING_TABLES) + tuple(("analytics", t) for t in ANALYTICS_TABLES)
 ANALYTICS_DAY_COLUMN = "day"
 
 

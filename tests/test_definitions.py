@@ -18,7 +18,8 @@ def test_definitions_load_with_zones_checks_and_job(sluice_home):
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups["training/interaction_steps"] == "training" and groups["private/stg_events"] == "private"
     checks = {c.name: c for c in defs.resolve_asset_graph().asset_check_keys}
-    assert {"line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "assert_k_anonymity"} <= set(checks)
+    assert {"line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "assert_k_anonymity",
+            "leak_scan"} <= set(checks)
     for node in graph.asset_nodes:
         for spec in node.check_specs if hasattr(node, "check_specs") else []:
             assert spec.blocking

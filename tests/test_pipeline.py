@@ -17,12 +17,14 @@ import pytest
 from conftest import DAY, NEXT_DAY
 from helpers import REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
-from sluice import audit
+from sluice import audit, transforms
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.personnel import PERSONNEL_PATTERN
 from sluice.publish import published_marker
+from sluice.redaction.detectors import DETECTORS
+from sluice.redaction.engine import Redactor
 from sluice.simulate import simulate
 
 
@@ -131,7 +133,7 @@ def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_in
 
     assert _run(NEXT_DAY) == EXIT_BLOCKED
     captured = capsys.readouterr()
-    assert "BLOCKED" in captured.out and "GATE FAILED scope_creep" in captured.err
+    assert "BLOCKED" in captured.out and "GATE FAILED private/validated_events:scope_creep" in captured.err
     assert published_marker(home, NEXT_DAY) is None
     assert not list(home.training.glob(f"*/date={NEXT_DAY.isoformat()}"))
     after = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
@@ -140,6 +142,30 @@ def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_in
     assert counts["reason:scope:event_type"] > 0 and counts["reason:scope:field"] > 0 and counts["reason:scope:region"] > 0
     blocks = [r for r in audit.read(home.audit_log) if r["action"] == "block"]
     assert [b["gate"] for b in blocks] == ["scope_creep"] and blocks[0]["counts"]["scope_creep"] > 0
+
+
+def test_leak_scan_blocks_a_day_whose_redaction_regressed(home, inbox, monkeypatch, capsys):
+    """Fault injection: the privacy stage redacts nothing but private keys; the gate must catch it."""
+    assert _run(DAY) == EXIT_PUBLISHED
+    before = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+
+    class Regressed:
+        @staticmethod
+        def for_directory(names):
+            return Redactor(detectors=DETECTORS[:1])
+
+    monkeypatch.setattr(transforms, "Redactor", Regressed)
+    capsys.readouterr()
+    assert _run(DAY) == EXIT_BLOCKED
+    err = capsys.readouterr().err
+    assert "GATE FAILED training/assistant_turns:leak_scan" in err and "leak:text:email=" in err
+    assert "GATE FAILED training/interaction_steps:leak_scan" in err
+    assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
+    labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
+    planted = {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}
+    assert planted and not [v for v in planted if v in err]
+    blocks = [r for r in audit.read(home.audit_log) if r["action"] == "block"]
+    assert {b["gate"] for b in blocks} == {"leak_scan"} and all(b["counts"]["hits"] > 0 for b in blocks)
 
 
 def test_truncated_batch_is_counted_not_fatal(home, inbox):

@@ -36,7 +36,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("bearer", "SECRET", r"\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}", keep_prefix=r"^[Bb]earer\s+"),
     Detector("secret_assignment", "SECRET",
              r"(?i:\b(?:password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|token)"
-             r"\s*[=:]\s*)[\"']?[^\s\"'&,;]{4,}",
+             r"\s*[=:]\s*)[\"']?[^\s\"'&,;<>]{4,}",  # not `<SECRET_1>`: a placeholder is no secret
              keep_prefix=r"^(?i:[a-z_-]+)\s*[=:]\s*[\"']?"),
     Detector("aws_access_key", "SECRET", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
     Detector("github_token", "SECRET", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),

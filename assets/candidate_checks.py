@@ -1,0 +1,30 @@
+"""Gates on the training and analytics candidates (built by dbt in the private zone), run
+before anything is published: separate blocking checks, so `publish` waits for them."""
+
+import dagster as dg
+
+from assets.checks import gate_result
+from orchestration.partitions import PRIVATE_ZONE_POOL
+from orchestration.resources import SluiceResource
+from sluice import gates
+from sluice.leak_scan import scan_table
+from sluice.publish import CANDIDATES
+
+PARTITION_TAG = "dagster/partition"
+
+
+def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="leak_scan", blocking=True, pool=PRIVATE_ZONE_POOL,
+        description="No PII, secret or directory identifier in any text column (rules 3, 5); counts by column and type.",
+    )
+    def leak_scan_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+        day = context.run.tags[PARTITION_TAG]
+        with sluice.private() as con:
+            hits = scan_table(con, schema, table, day)
+        return gate_result(gates.leak_scan(hits), sluice.layout, day, context.run.run_id)
+
+    return leak_scan_check
+
+
+LEAK_SCANS = [_leak_scan(schema, table) for schema, table in CANDIDATES]

@@ -1,0 +1,57 @@
+"""The leak scan: a last look at every text column of a candidate table before it is published.
+
+Runs the redaction engine (every detector, every directory name) over each distinct value
+of each text column, and looks for the day's direct identifiers (employee ids, device ids,
+emails) as tokens. Any hit blocks the day; what is reported is the table, column, type
+and count, never the value (policy rules 3, 5 and 9).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from sluice.redaction.engine import INPUT, OUTPUT, Redactor
+
+TOKENS_SQL = r"[\w.@+-]+"
+
+
+def _text_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'private' AND table_schema = ? "
+        "AND table_name = ? AND data_type = 'VARCHAR' ORDER BY ordinal_position", [schema, table]).fetchall()]
+
+
+def _identifiers(con: duckdb.DuckDBPyConnection, day) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE leak_identifiers AS
+        SELECT DISTINCT lower(id) AS token, kind FROM (
+          SELECT employee_id AS id, 'employee_id' AS kind FROM directory
+          UNION ALL SELECT email, 'email' FROM directory
+          UNION ALL SELECT device_id, 'device_id' FROM events WHERE partition_date = ?)
+        WHERE id IS NOT NULL AND length(id) >= 4
+    """, [day])
+
+
+def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, day) -> dict[str, int]:
+    """Hits per `<column>:<type>` in `private.<schema>.<table>` (zero-count entries left out)."""
+    redactor = Redactor.for_directory(r[0] for r in con.execute("SELECT name FROM directory").fetchall())
+    _identifiers(con, day)
+    hits: dict[str, int] = {}
+    for column in _text_columns(con, schema, table):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {INPUT} AS
+            SELECT row_number() OVER () AS rid, '' AS scope, 0 AS ord, value AS text
+            FROM (SELECT DISTINCT "{column}" AS value FROM private.{schema}.{table} WHERE "{column}" IS NOT NULL)
+        """)
+        for kind, n in redactor.run(con).items():
+            hits[f"{column}:{kind.lower()}"] = n
+        for kind, n in con.execute(f"""
+            SELECT i.kind, count(DISTINCT t.rid) FROM
+              (SELECT rid, unnest(regexp_extract_all(lower(text), '{TOKENS_SQL}')) AS token FROM {INPUT}) t
+            JOIN leak_identifiers i USING (token) GROUP BY 1
+        """).fetchall():
+            hits[f"{column}:{kind}"] = n
+        con.execute(f"DROP TABLE {INPUT}")
+        con.execute(f"DROP TABLE {OUTPUT}")
+    con.execute("DROP TABLE leak_identifiers")
+    return {k: v for k, v in sorted(hits.items()) if v}
