@@ -1,4 +1,4 @@
-"""Turn plain `Gate`s into blocking asset check results, and audit every block."""
+"""Turn plain `Gate`s into asset check results (blocking ones at ERROR severity), and audit every block."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from sluice.gates import Gate
 from sluice.home import SluiceHome
 
 
-def gate_spec(asset_key: list[str], name: str, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=True, description=description)
+def gate_spec(asset_key: list[str], name: str, description: str, blocking: bool = True) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=blocking, description=description)
 
 
 def gate_result(gate: Gate, layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:
-    if not gate.passed:
+    if not gate.passed and gate.blocking:
         audit.append(layout.audit_log, "block", day=day, run_id=run_id, gate=gate.name, counts=counts_only(gate.counts))
     return dg.AssetCheckResult(
         check_name=gate.name,
         passed=gate.passed,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.ERROR if gate.blocking else dg.AssetCheckSeverity.WARN,
         description=gate.description,
         metadata=counts_only(gate.counts),
     )

@@ -30,11 +30,13 @@ def _day(context: dg.AssetExecutionContext) -> date:
     key=LANDED, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not.",
+    check_specs=[gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False)],
 )
-def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource) -> dg.MaterializeResult:
+def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource):
     with sluice.private() as con:
         counts = land_day(con, Path(sluice.raw_root), _day(context))
-    return dg.MaterializeResult(metadata=counts_only(counts))
+    yield dg.MaterializeResult(metadata=counts_only(counts))
+    yield gate_result(gates.freshness(counts), sluice.layout, context.partition_key, context.run.run_id)
 
 
 @dg.asset(

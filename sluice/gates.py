@@ -16,6 +16,7 @@ class Gate:
     passed: bool
     description: str
     counts: dict[str, int] = field(default_factory=dict)
+    blocking: bool = True  # a non-blocking gate only warns
 
 
 def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
@@ -26,6 +27,17 @@ def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
         accounted == lines_landed == counts.get("lines_read", -1),
         "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
         {"lines_landed": lines_landed, "accounted": accounted, **{k: counts.get(k, 0) for k in parts}},
+    )
+
+
+def freshness(landing: dict[str, int]) -> Gate:
+    """A day with no capture at all is suspicious, but never blocking: back-dated runs are fine."""
+    return Gate(
+        "freshness",
+        landing.get("lines_in_folder", 0) > 0,
+        "Capture arrived for the day (a warning only).",
+        {"batches": landing.get("batches", 0), "lines_in_folder": landing.get("lines_in_folder", 0)},
+        blocking=False,
     )
 
 

@@ -107,8 +107,10 @@ def test_missing_input_is_an_error_not_a_block(home, monkeypatch, capsys, variab
     assert published_marker(home, DAY) is None
 
 
-def test_empty_day_publishes_empty_tables(home):
+def test_empty_day_publishes_empty_tables_with_a_freshness_warning(home, capsys):
     assert _run(NEXT_DAY + timedelta(days=5)) == EXIT_PUBLISHED
+    assert "GATE FAILED" not in capsys.readouterr().err
+    assert not [r for r in audit.read(home.audit_log) if r["action"] == "block"]
     marker = published_marker(home, NEXT_DAY + timedelta(days=5))
     assert marker["tables"]["interaction_steps"]["rows"] == 0 and marker["analytics_rows"]["daily_app_usage"] == 0
 
