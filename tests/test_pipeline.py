@@ -78,15 +78,24 @@ def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(ho
     assert audit.verify(home.audit_log) is None
 
 
-def test_no_identifier_in_any_file_outside_the_encrypted_zone(home, inbox):
-    """Dagster's storage, logs, audit, spill, dbt artifacts: scanned as bytes (rule 9)."""
+def test_canary_scan_finds_nothing_outside_the_encrypted_zone_and_full_utility_inside(home, inbox):
+    """Every identifier and planted value of the day is a canary (rule 9). Files under the home
+    (but the encrypted private zone) and dbt's artifacts are read as bytes, gzip decompressed;
+    DuckDB and Parquet files are also queried, since their pages may be compressed."""
     assert _run(DAY) == EXIT_PUBLISHED
     files = {**files_bytes(home.root), **files_bytes(DBT_TARGET)}
     files.pop("warehouse/private.duckdb")
+    files = {name: gzip.decompress(data) if name.endswith(".gz") else data for name, data in files.items()}
     assert any(name.startswith("dagster/") for name in files) and any("run_results.json" in n for n in files)
-    wanted = identifiers(inbox)
-    hits = sorted({name for name, data in files.items() for i in wanted if i.encode() in data})
-    assert hits == [], f"identifiers found in {len(hits)} files"
+    labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
+    canaries = identifiers(inbox) | {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}
+    hits = sorted({name for name, data in files.items() for c in canaries if c.encode() in data})
+    assert hits == [], f"canaries found in {len(hits)} files"
+    queried = "\n".join(published_values(home))
+    assert not [c for c in canaries if c in queried]
+    for fragment in ("How do I rewrite this query", "Summarise this thread", "<EMAIL_1>", "<CARD_1>", "<SECRET_1>",
+                     "<PERSON_1>", "<PHONE_1>", "<IBAN_1>", "<SSN_1>", "<IP_1>"):
+        assert fragment in queried, f"training text lost its content: {fragment}"
 
 
 def test_midnight_crossing_events_are_published_with_the_next_day(home):
