@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.checks import gate_result
 from orchestration.partitions import PRIVATE_ZONE_POOL
-from orchestration.resources import SluiceResource
+from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.leak_scan import scan_table
 from sluice.publish import CANDIDATES
@@ -27,4 +27,19 @@ def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
     return leak_scan_check
 
 
-LEAK_SCANS = [_leak_scan(schema, table) for schema, table in CANDIDATES]
+def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL,
+        description=f"Great Expectations suite expectations/{table}.json on a sample; unexpected counts per expectation.",
+    )
+    def expectations_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
+                           expectations: ExpectationsResource) -> dg.AssetCheckResult:
+        day = context.run.tags[PARTITION_TAG]
+        with sluice.private() as con:
+            outcomes = expectations.check(con, schema, table)
+        return gate_result(gates.expectations(outcomes), sluice.layout, day, context.run.run_id)
+
+    return expectations_check
+
+
+CHECKS = [make(schema, table) for schema, table in CANDIDATES for make in (_leak_scan, _expectations)]

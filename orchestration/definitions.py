@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource
 
 from assets import candidate_checks, dbt_models, private, publish, raw
 from orchestration.dbt_project import dbt_project
-from orchestration.resources import sluice_resource
+from orchestration.resources import ExpectationsResource, sluice_resource
 from sluice.settings import configure
 
 configure()  # local defaults for what the environment does not set (never overrides it)
@@ -26,9 +26,13 @@ daily_publish = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish])],
-    asset_checks=candidate_checks.LEAK_SCANS,
+    asset_checks=candidate_checks.CHECKS,
     jobs=[daily_publish],
     schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
-    resources={"sluice": sluice_resource(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={
+        "sluice": sluice_resource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "expectations": ExpectationsResource(),
+    },
     executor=dg.in_process_executor,
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
 from sluice.home import SluiceHome
 from sluice.keys import ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV
 from sluice.settings import DIRECTORY_ENV, RAW_ENV, dbt_profile_env
@@ -49,6 +50,19 @@ class SluiceResource(dg.ConfigurableResource):
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+class ExpectationsResource(dg.ConfigurableResource):
+    """Great Expectations 1.x suites from `expectations/`, run on a bounded sample of a table."""
+
+    suites_dir: str = str(SUITES_DIR)
+    sample_rows: int = 20_000
+
+    def check(self, con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[Outcome]:
+        df = con.execute(
+            f"SELECT * FROM private.{schema}.{table} USING SAMPLE reservoir({int(self.sample_rows)} ROWS) REPEATABLE (7)"
+        ).df()
+        return validate(df, load_suite(table, Path(self.suites_dir)))
 
 
 def sluice_resource() -> SluiceResource:

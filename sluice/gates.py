@@ -82,3 +82,15 @@ def leak_scan(hits: dict[str, int]) -> Gate:
         "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
         {"hits": sum(hits.values()), **{f"leak:{k}": v for k, v in hits.items()}},
     )
+
+
+def expectations(outcomes: list) -> Gate:
+    """`outcomes`: `sluice.expectations.Outcome`s of one table's suite."""
+    failed = [o for o in outcomes if not o.success]
+    return Gate(
+        "expectations",
+        not failed,
+        "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
+        {"expectations": len(outcomes), "failed": len(failed),
+         **{f"unexpected:{o.expectation}": o.unexpected for o in outcomes}},
+    )

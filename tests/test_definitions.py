@@ -19,7 +19,7 @@ def test_definitions_load_with_zones_checks_and_job(sluice_home):
     assert groups["training/interaction_steps"] == "training" and groups["private/stg_events"] == "private"
     checks = {c.name: c for c in defs.resolve_asset_graph().asset_check_keys}
     assert {"line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "assert_k_anonymity",
-            "leak_scan"} <= set(checks)
+            "leak_scan", "expectations", "freshness", "assert_pseudonymous_keys", "assert_no_sensitivity_column"} <= set(checks)
     for node in graph.asset_nodes:
         for spec in node.check_specs if hasattr(node, "check_specs") else []:
             assert spec.blocking

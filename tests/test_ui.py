@@ -71,7 +71,7 @@ def test_ui_shows_zones_gates_and_the_run(webserver):
     assert groups["analytics/daily_app_usage"] == "analytics"
     assert groups["publish/published_day"] == "publish"
     checks = {c["name"]: c for n in data["assetNodes"] for c in n["assetChecksOrError"].get("checks", [])}
-    for gate in ("line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "leak_scan"):
+    for gate in ("line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "leak_scan", "expectations"):
         assert checks[gate]["blocking"] and checks[gate]["description"]
     assert checks["assert_k_anonymity"]["blocking"]
     assert [r["status"] for r in data["runsOrError"]["results"]] == ["SUCCESS"]
