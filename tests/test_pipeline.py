@@ -176,7 +176,28 @@ def test_leak_scan_blocks_a_day_whose_redaction_regressed(home, inbox, monkeypat
     planted = {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}
     assert planted and not [v for v in planted if v in err]
     blocks = [r for r in audit.read(home.audit_log) if r["action"] == "block"]
-    assert {b["gate"] for b in blocks} == {"leak_scan"} and all(b["counts"]["hits"] > 0 for b in blocks)
+    assert {b["gate"] for b in blocks} == {"leak_scan", "expectations"}  # the suites regex-check text too
+    assert all(b["counts"]["hits"] > 0 for b in blocks if b["gate"] == "leak_scan")
+
+
+def test_a_day_breaking_the_contract_too_often_is_blocked(home, inbox, capsys):
+    """Above the manifest's contract failure rate (1%): an agent sends `x` as a string."""
+    assert _run(DAY) == EXIT_PUBLISHED
+    before = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+    broken = 0
+    for batch in sorted((inbox / "raw").rglob("*.jsonl.gz"))[:3]:
+        with gzip.open(batch, "rt") as handle:
+            events = [json.loads(line) for line in handle]
+        for event in events:
+            if event["event_type"] == "mouse_move":
+                event["payload"]["x"] = str(event["payload"]["x"])
+                broken += 1
+        batch.write_bytes(gzip.compress("".join(json.dumps(e) + "\n" for e in events).encode()))
+    capsys.readouterr()
+    assert _run(DAY) == EXIT_BLOCKED
+    assert "GATE FAILED private/validated_events:contract_failure_rate" in capsys.readouterr().err
+    assert counts_for(home, DAY)["reason:contract:payload.x:int_type"] == broken
+    assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
 
 
 def test_truncated_batch_is_counted_not_fatal(home, inbox):

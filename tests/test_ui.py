@@ -74,4 +74,5 @@ def test_ui_shows_zones_gates_and_the_run(webserver):
     for gate in ("line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "leak_scan", "expectations"):
         assert checks[gate]["blocking"] and checks[gate]["description"]
     assert checks["assert_k_anonymity"]["blocking"]
+    assert all(c["description"] for c in checks.values()), "every check says what it asserts"
     assert [r["status"] for r in data["runsOrError"]["results"]] == ["SUCCESS"]
