@@ -3,14 +3,12 @@ before anything is published: separate blocking checks, so `publish` waits for t
 
 import dagster as dg
 
-from assets.checks import gate_result
+from assets.checks import PARTITION_TAG, gate_result
 from orchestration.partitions import PRIVATE_ZONE_POOL
 from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.leak_scan import scan_table
 from sluice.publish import CANDIDATES
-
-PARTITION_TAG = "dagster/partition"
 
 
 def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
@@ -36,7 +34,7 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
                            expectations: ExpectationsResource) -> dg.AssetCheckResult:
         day = context.run.tags[PARTITION_TAG]
         with sluice.private() as con:
-            outcomes = expectations.check(con, schema, table)
+            outcomes = expectations.check(con, table, f"private.{schema}.{table}")
         return gate_result(gates.expectations(outcomes), sluice.layout, day, context.run.run_id)
 
     return expectations_check

@@ -10,6 +10,9 @@ from sluice.gates import Gate
 from sluice.home import SluiceHome
 
 
+PARTITION_TAG = "dagster/partition"  # a check's run carries its partition here
+
+
 def gate_spec(asset_key: list[str], name: str, description: str, blocking: bool = True) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=blocking, description=description)
 

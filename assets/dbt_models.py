@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
-from orchestration.partitions import PRIVATE_ZONE_POOL, daily
+from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice import audit
 from sluice.policy.scope import default_manifest
@@ -71,7 +71,7 @@ def dbt_build_args(partition_key: str, k_anonymity: int) -> list[str]:
     dagster_dbt_translator=SluiceDbtTranslator(),
     partitions_def=daily,
     pool=PRIVATE_ZONE_POOL,
-    backfill_policy=dg.BackfillPolicy.multi_run(1),  # one day per run, like the Python assets
+    backfill_policy=ONE_DAY_PER_RUN,
 )
 def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sluice: SluiceResource):
     args = dbt_build_args(context.partition_key, default_manifest().k_anonymity)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.checks import gate_result, gate_spec
-from orchestration.partitions import PRIVATE_ZONE_POOL, daily
-from orchestration.resources import SluiceResource
+from assets.checks import PARTITION_TAG, gate_result, gate_spec
+from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
+from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.control_plane import counts_only
 from sluice.landing import land_day
@@ -27,7 +27,7 @@ def _day(context: dg.AssetExecutionContext) -> date:
 
 
 @dg.asset(
-    key=LANDED, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
+    key=LANDED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not.",
     check_specs=[gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False)],
@@ -40,7 +40,7 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource):
 
 
 @dg.asset(
-    key=VALIDATED, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(LANDED)],
+    key=VALIDATED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(LANDED)],
     description="Capture-format-v1 events, deduplicated on event_id; the rest quarantined with a reason (rules 1, 9).",
     check_specs=[
         gate_spec(VALIDATED, "line_conservation", "Lines read = valid + quarantined + duplicates + unreadable + other-day."),
@@ -58,8 +58,20 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
         yield gate_result(gate, sluice.layout, context.partition_key, context.run.run_id)
 
 
+@dg.asset_check(
+    asset=dg.AssetKey(VALIDATED), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL,
+    description="Great Expectations suite expectations/validated_events.json on a sample of the day's events.",
+)
+def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
+                                  expectations: ExpectationsResource) -> dg.AssetCheckResult:
+    day = context.run.tags[PARTITION_TAG]
+    with sluice.private() as con:
+        outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')")
+    return gate_result(gates.expectations(outcomes), sluice.layout, day, context.run.run_id)
+
+
 @dg.asset(
-    key=ELIGIBLE, group_name="private", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
+    key=ELIGIBLE, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
     description=(
         "Valid events of consenting employees minus excluded content (rules 2, 4, 6, 7, 8), with keyed "
         "pseudonyms for employee, device and session (rule 3) and key classes instead of keys (rule 4)."

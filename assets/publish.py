@@ -7,7 +7,7 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.partitions import PRIVATE_ZONE_POOL, daily
+from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice.control_plane import counts_only
 from sluice.policy.scope import default_manifest
@@ -15,7 +15,7 @@ from sluice.publish import publish_day
 
 
 @dg.asset(
-    key=["publish", "published_day"], group_name="publish", partitions_def=daily, pool=PRIVATE_ZONE_POOL, kinds={"parquet", "duckdb"},
+    key=["publish", "published_day"], group_name="publish", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"parquet", "duckdb"},
     deps=[dg.AssetKey(["training", "interaction_steps"]), dg.AssetKey(["analytics", "daily_app_usage"])],
     description=(
         "The day's commit: training Parquet and marker `training/_published/D.json`, and analytics.duckdb "

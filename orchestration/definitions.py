@@ -26,7 +26,7 @@ daily_publish = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish])],
-    asset_checks=candidate_checks.CHECKS,
+    asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
     jobs=[daily_publish],
     schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
     resources={

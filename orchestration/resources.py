@@ -58,11 +58,10 @@ class ExpectationsResource(dg.ConfigurableResource):
     suites_dir: str = str(SUITES_DIR)
     sample_rows: int = 20_000
 
-    def check(self, con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[Outcome]:
-        df = con.execute(
-            f"SELECT * FROM private.{schema}.{table} USING SAMPLE reservoir({int(self.sample_rows)} ROWS) REPEATABLE (7)"
-        ).df()
-        return validate(df, load_suite(table, Path(self.suites_dir)))
+    def check(self, con: duckdb.DuckDBPyConnection, suite: str, relation: str) -> list[Outcome]:
+        """Validate a bounded sample of `relation` (a table or a subquery) against `expectations/<suite>.json`."""
+        df = con.execute(f"SELECT * FROM {relation} USING SAMPLE reservoir({int(self.sample_rows)} ROWS) REPEATABLE (7)").df()
+        return validate(df, load_suite(suite, Path(self.suites_dir)))
 
 
 def sluice_resource() -> SluiceResource:

@@ -15,7 +15,7 @@ def _failed(df, name="daily_app_usage"):
 
 
 def test_every_candidate_table_has_a_suite():
-    assert {p.stem for p in SUITES_DIR.glob("*.json")} == {"interaction_steps", "assistant_turns", "daily_app_usage"}
+    assert {p.stem for p in SUITES_DIR.glob("*.json")} == {"validated_events", "interaction_steps", "assistant_turns", "daily_app_usage"}
 
 
 def test_a_conforming_table_passes():
