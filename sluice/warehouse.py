@@ -62,7 +62,8 @@ def private_zone(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection with the encrypted private zone attached as `private` (and in use).
 
-    Closed on exit, so that dbt (another process) can take the file's lock.
+    Closed on exit, so that dbt (another process) can take the file's lock. A DuckDB error
+    inside becomes a `SluiceError` naming only its class: DuckDB messages echo values.
     """
     if not key:
         raise SluiceError("configuration", "the private-zone encryption key is empty")
@@ -74,7 +75,10 @@ def private_zone(
         except duckdb.Error as exc:  # wrong key, corrupt file: DuckDB's text may name the path only
             raise SluiceError("private_zone_unreadable", type(exc).__name__) from None
         con.execute(f"USE {PRIVATE}")
-        yield con
-        con.execute("CHECKPOINT")
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+        except duckdb.Error as exc:  # its text can quote the data it choked on (rule 9)
+            raise SluiceError("private_zone_query_failed", type(exc).__name__) from None
     finally:
         con.close()

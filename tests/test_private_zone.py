@@ -1,6 +1,7 @@
 """Policy rule 10: the private zone is encrypted at rest, spill files included."""
 
 import threading
+import traceback
 import time
 
 import duckdb
@@ -70,3 +71,13 @@ def test_spill_files_hold_no_plaintext(tmp_path):
     assert seen, "the query did not spill; the test proves nothing"
     assert plaintext == []
     assert CANARY.encode() not in db.read_bytes()
+
+
+def test_a_failing_query_reports_its_error_class_never_the_value(tmp_path):
+    with pytest.raises(SluiceError) as failed:
+        with private_zone(tmp_path / "p.duckdb", "k" * 64, tmp_path / "spill") as con:
+            con.execute("SELECT CAST(? AS INTEGER)", [CANARY])
+    assert failed.value.code == "private_zone_query_failed" and failed.value.detail == "ConversionException"
+    assert CANARY not in str(failed.value)
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__  # Dagster and tracebacks skip it
+    assert CANARY not in "".join(traceback.format_exception(failed.value))
