@@ -22,10 +22,12 @@ from orchestration.dbt_project import DBT_PROJECT_DIR
 from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.personnel import PERSONNEL_PATTERN
+from sluice.expectations import load_suite
 from sluice.publish import published_marker
 from sluice.redaction.detectors import DETECTORS
 from sluice.redaction.engine import Redactor
 from sluice.simulate import simulate
+from sluice.validation import validate_day
 
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"
@@ -198,6 +200,34 @@ def test_a_day_breaking_the_contract_too_often_is_blocked(home, inbox, capsys):
     assert "GATE FAILED private/validated_events:contract_failure_rate" in capsys.readouterr().err
     assert counts_for(home, DAY)["reason:contract:payload.x:int_type"] == broken
     assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
+
+
+def _stricter_suite(name, suites_dir):
+    suite = load_suite(name, suites_dir)
+    if name == "daily_app_usage":  # a k far above the manifest's: every group fails it
+        suite["expectations"].append({"type": "expect_column_values_to_be_between",
+                                      "kwargs": {"column": "employees", "min_value": 1000}})
+    return suite
+
+
+def _lossy_validation(con, day, manifest):
+    counts = validate_day(con, day, manifest)
+    return {**counts, "valid": counts["valid"] - 1}  # one line unaccounted for
+
+
+@pytest.mark.parametrize("target,fault,gate", [
+    ("orchestration.resources.load_suite", _stricter_suite, "analytics/daily_app_usage:expectations"),
+    ("assets.private.validate_day", _lossy_validation, "private/validated_events:line_conservation"),
+])
+def test_fault_injected_gates_block_and_leave_the_publication_intact(home, monkeypatch, capsys, target, fault, gate):
+    assert _run(DAY) == EXIT_PUBLISHED
+    before = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+    monkeypatch.setattr(target, fault)
+    capsys.readouterr()
+    assert _run(DAY) == EXIT_BLOCKED
+    assert f"GATE FAILED {gate}" in capsys.readouterr().err
+    assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
+    assert [r["gate"] for r in audit.read(home.audit_log) if r["action"] == "block"] == [gate.split(":")[1]]
 
 
 def test_truncated_batch_is_counted_not_fatal(home, inbox):
