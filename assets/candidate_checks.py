@@ -8,6 +8,7 @@ from orchestration.partitions import PRIVATE_ZONE_POOL
 from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.leak_scan import scan_table
+from sluice.policy.scope import default_manifest
 from sluice.publish import CANDIDATES
 
 
@@ -40,4 +41,23 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
     return expectations_check
 
 
-CHECKS = [make(schema, table) for schema, table in CANDIDATES for make in (_leak_scan, _expectations)]
+def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="k_anonymity", blocking=True, pool=PRIVATE_ZONE_POOL,
+        description="Every group counts at least k employees (k from the scope manifest), checked apart from dbt.",
+    )
+    def k_anonymity_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+        k = default_manifest().k_anonymity
+        with sluice.private() as con:
+            below, groups = con.execute(
+                f"SELECT count(*) FILTER (employees < ?), count(*) FROM private.{schema}.{table}", [k]).fetchone()
+        day = context.run.tags[PARTITION_TAG]
+        return gate_result(gates.k_anonymity(below, groups, k), sluice.layout, day, context.run.run_id)
+
+    return k_anonymity_check
+
+
+CHECKS = [
+    *(make(schema, table) for schema, table in CANDIDATES for make in (_leak_scan, _expectations)),
+    *(_k_anonymity(schema, table) for schema, table in CANDIDATES if schema == "analytics"),
+]

@@ -94,3 +94,12 @@ def expectations(outcomes: list) -> Gate:
         {"expectations": len(outcomes), "failed": len(failed),
          **{f"unexpected:{o.expectation}": o.unexpected for o in outcomes}},
     )
+
+
+def k_anonymity(groups_below_k: int, groups: int, k: int) -> Gate:
+    return Gate(
+        "k_anonymity",
+        groups_below_k == 0,
+        "No analytics group describes fewer than k employees (k from the scope manifest).",
+        {"groups_below_k": groups_below_k, "groups": groups, "k": k},
+    )

@@ -42,3 +42,8 @@ def test_leak_scan():
     assert gates.leak_scan({}).passed
     gate = gates.leak_scan({"text:email": 2, "window_title:person": 1})
     assert not gate.passed and gate.blocking and gate.counts == {"hits": 3, "leak:text:email": 2, "leak:window_title:person": 1}
+
+
+def test_k_anonymity():
+    assert gates.k_anonymity(0, 12, 5).passed
+    assert not gates.k_anonymity(2, 12, 5).passed

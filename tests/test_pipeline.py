@@ -18,6 +18,7 @@ from conftest import DAY, NEXT_DAY
 from helpers import REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
 from sluice import audit, transforms
+from assets.dbt_models import dbt_build_args
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
@@ -228,6 +229,25 @@ def test_fault_injected_gates_block_and_leave_the_publication_intact(home, monke
     assert f"GATE FAILED {gate}" in capsys.readouterr().err
     assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
     assert [r["gate"] for r in audit.read(home.audit_log) if r["action"] == "block"] == [gate.split(":")[1]]
+
+
+def test_k_anonymity_is_checked_apart_from_dbt(home, inbox, monkeypatch, capsys):
+    """Fault: dbt suppresses groups below k = 2 only, on a day with a team of three."""
+    assert _run(DAY) == EXIT_PUBLISHED
+    before = files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()}
+    rows = (inbox / "directory.csv").read_text().splitlines()
+    granted = [i for i, row in enumerate(rows) if row.endswith(",granted")]
+    for i in granted[:3]:
+        cells = rows[i].split(",")
+        cells[3] = "tiny-team"
+        rows[i] = ",".join(cells)
+    (inbox / "directory.csv").write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr("assets.dbt_models.dbt_build_args", lambda partition_key, k: dbt_build_args(partition_key, 2))
+    capsys.readouterr()
+    assert _run(DAY) == EXIT_BLOCKED
+    err = capsys.readouterr().err
+    assert "GATE FAILED analytics/daily_app_usage:k_anonymity" in err and "tiny-team" not in err
+    assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
 
 
 def test_truncated_batch_is_counted_not_fatal(home, inbox):
