@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--events-per-employee", type=int, default=5_000)
     sim.add_argument("--scope-creep", action="store_true", help="add undeclared event types, a field and a non-US device")
+    sim.add_argument("--canaries", action="store_true", help="plant labelled tokens in excluded and in allowed content")
 
     run = sub.add_parser("run", help="materialize one day through Dagster; exit 0 published, 3 blocked, 1 error")
     run.add_argument("--date", type=_date, required=True)
@@ -65,7 +66,8 @@ def _simulate(args: argparse.Namespace) -> int:
     from sluice.simulate import simulate
 
     stats = simulate(args.date, args.employees, args.out, seed=args.seed,
-                     events_per_employee=args.events_per_employee, scope_creep=args.scope_creep)
+                     events_per_employee=args.events_per_employee, scope_creep=args.scope_creep,
+                     canaries=args.canaries)
     print(f"simulated {stats['events']:,} events in {stats['batches']:,} batches for {stats['employees']} employees -> {args.out}")
     return 0
 

@@ -7,7 +7,11 @@ the session). Consent is ground truth in the directory.
 Mouse moves dominate; typing comes in bursts; assistant conversations, channel chat and
 DMs, password fields, personal-messaging and HR apps, DSS 3-4 contexts and every PII
 class of the policy are planted at known rates. `scope_creep=True` adds undeclared event
-types, an undeclared field and a non-US device.
+types, an undeclared field and a non-US device. `canaries=True` appends a unique token to the
+content of every class the policy keeps out (DMs, personnel talk, HR and personal-messaging
+windows, DSS 3-4 windows, non-consenting employees) and to allowed windows (`CANARY-OK-...`),
+labelled `canary_<kind>`: the first must never be found outside the private zone, the last
+must be found in the training zone.
 """
 
 from __future__ import annotations
@@ -116,8 +120,9 @@ def _iban(rng: random.Random) -> str:
 class _Writer:
     """Formats events of one employee into JSON lines and cuts them into batches."""
 
-    def __init__(self, rng: random.Random, emp: Employee, day: date, scope_creep: bool) -> None:
-        self.rng, self.emp, self.scope_creep = rng, emp, scope_creep
+    def __init__(self, rng: random.Random, emp: Employee, day: date, scope_creep: bool, canaries: bool = False) -> None:
+        self.rng, self.emp, self.scope_creep, self.canaries = rng, emp, scope_creep, canaries
+        self.canary_count = 0
         self.day0 = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         self.lines: list[str] = []
         self.labels: list[str] = []
@@ -125,6 +130,14 @@ class _Writer:
         self.planted = 0
         self.epoch_s = int(self.day0.timestamp())
         self.second: tuple[int, str] = (-1, "")
+
+    def canary(self, kind: str) -> tuple[str, list]:
+        """A unique token for a class of content (` CANARY-<KIND>-...`) and its label; nothing if off."""
+        if not self.canaries:
+            return "", []
+        self.canary_count += 1
+        token = f"CANARY-{kind}-{self.emp.employee_id[-4:]}x{self.canary_count}"
+        return f" {token}", [(f"canary_{kind.lower()}", token)]
 
     def next_pii_kind(self, offset: int) -> str:
         """Classes rotate, so each is planted at the same known rate (1/8 of planted texts)."""
@@ -156,9 +169,9 @@ class _Writer:
 
 
 def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]:
-    seed, index, emp, day, events_target, employees, scope_creep = args
+    seed, index, emp, day, events_target, employees, scope_creep, canaries = args
     rng = random.Random(f"{seed}:{index}")
-    w = _Writer(rng, emp, day, scope_creep)
+    w = _Writer(rng, emp, day, scope_creep, canaries)
     ms = (DAY_START_H * 3600 + rng.randint(0, 3600)) * 1000
     if index == 0:  # one night owl works across midnight (batches hold a few next-day events)
         ms = (24 * 3600 - 120) * 1000
@@ -183,6 +196,11 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
             labels.append(("personal_messaging", app))
         if app == "workday":
             labels.append(("personnel_system", app))
+        kinds = {"personal_messaging": "PM", "personnel_system": "HR", "dss_3plus": "DSS"}
+        excluded_by = next((kinds[cls] for cls, _ in labels if cls in kinds), None)
+        suffix, canary_label = w.canary("CONSENT" if emp.consent != "granted" else excluded_by or "OK")
+        title += suffix
+        labels += canary_label
         context = f'"app":"{app}","window_title":{json.dumps(title)},'
         context += f'"url":{json.dumps(url)},' if url else ""
         context += f'"dss_level":{dss},' if dss else ""
@@ -207,6 +225,9 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
                             person = rng.choice(employees).name
                             text = rng.choice(PERSONNEL).format(person=person)
                             turn_labels += [("personnel_text", "assistant"), ("person", person)]
+                            suffix, canary_label = w.canary("HRTALK")
+                            text += suffix
+                            turn_labels += canary_label
                         extra = ',"model":"assist-1"' if event_type == "assistant_response" else ""
                         w.emit(ms, session, context, event_type,
                                f'{{"conversation_id":"{cid}","text":{json.dumps(text)}{extra}}}', turn_labels)
@@ -220,6 +241,10 @@ def _employee_day(args: tuple) -> tuple[list[tuple[str, bytes, int]], list[str]]
                     cls, pii = _pii(rng, employees, w.next_pii_kind(index))
                     chat_labels.append((cls, pii))
                 text = rng.choice(CHATS).format(pii=pii)
+                if kind_of == "dm":
+                    suffix, canary_label = w.canary("DM")
+                    text += suffix
+                    chat_labels += canary_label
                 w.emit(ms, session, context, "chat_message",
                        f'{{"channel_id":"C{rng.getrandbits(24):06X}","channel_kind":"{kind_of}",'
                        f'"direction":"{rng.choice(["sent", "received"])}","text":{json.dumps(text)}}}', chat_labels)
@@ -294,7 +319,7 @@ def make_directory(seed: int, employees: int) -> list[Employee]:
 
 
 def simulate(day: date, employees: int, out: Path, seed: int = 0, events_per_employee: int = 5_000,
-             scope_creep: bool = False, workers: int = 2) -> dict[str, int]:
+             scope_creep: bool = False, workers: int = 2, canaries: bool = False) -> dict[str, int]:
     staff = make_directory(seed, employees)
     if scope_creep:  # a device outside the declared collection region
         staff[-1] = Employee(**{**staff[-1].__dict__, "region": "DE"})
@@ -304,7 +329,7 @@ def simulate(day: date, employees: int, out: Path, seed: int = 0, events_per_emp
         writer.writerow(["employee_id", "name", "email", "team", "region", "consent"])
         for e in staff:
             writer.writerow([e.employee_id, e.name, e.email, e.team, e.region, e.consent])
-    jobs = [(seed, i, e, day, events_per_employee, staff, scope_creep) for i, e in enumerate(staff)]
+    jobs = [(seed, i, e, day, events_per_employee, staff, scope_creep, canaries) for i, e in enumerate(staff)]
     batches = events = 0
     with (out / "labels.jsonl").open("w") as labels_out:
         for (emp, (employee_batches, labels)) in zip(staff, _map(jobs, workers)):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DAY, NEXT_DAY
+from conftest import DAY, NEXT_DAY, SMALL
 from helpers import REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
 from sluice import audit, transforms
@@ -82,20 +82,29 @@ def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(ho
 
 
 def test_canary_scan_finds_nothing_outside_the_encrypted_zone_and_full_utility_inside(home, inbox):
-    """Every identifier and planted value of the day is a canary (rule 9). Files under the home
-    (but the encrypted private zone) and dbt's artifacts are read as bytes, gzip decompressed;
-    DuckDB and Parquet files are also queried, since their pages may be compressed."""
+    """Canaries: every identifier, every planted value, and a unique token in every class of
+    content the policy keeps out (rule 9). Files under the home (but the encrypted private
+    zone) and dbt's artifacts are read as bytes, gzip decompressed; DuckDB and Parquet files
+    are also queried, since their pages may be compressed. Allowed canaries must arrive."""
+    simulate(DAY, SMALL["employees"], inbox, seed=SMALL["seed"], events_per_employee=SMALL["events_per_employee"],
+             canaries=True)
     assert _run(DAY) == EXIT_PUBLISHED
     files = {**files_bytes(home.root), **files_bytes(DBT_TARGET)}
     files.pop("warehouse/private.duckdb")
     files = {name: gzip.decompress(data) if name.endswith(".gz") else data for name, data in files.items()}
     assert any(name.startswith("dagster/") for name in files) and any("run_results.json" in n for n in files)
     labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
-    canaries = identifiers(inbox) | {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}
+    kept_out = {label["class"] for label in labels if label["class"].startswith("canary_")} - {"canary_ok"}
+    assert {"canary_consent", "canary_dss", "canary_dm", "canary_hrtalk"} <= kept_out
+    canaries = identifiers(inbox) | {str(label["value"]) for label in labels
+                                     if label["class"] in REDACTED_CLASSES or label["class"] in kept_out}
     hits = sorted({name for name, data in files.items() for c in canaries if c.encode() in data})
     assert hits == [], f"canaries found in {len(hits)} files"
     queried = "\n".join(published_values(home))
     assert not [c for c in canaries if c in queried]
+    allowed = [label["value"] for label in labels if label["class"] == "canary_ok"]
+    arrived = sum(1 for c in allowed if c in queried)
+    assert arrived >= 0.9 * len(allowed), f"{arrived} of {len(allowed)} allowed canaries reached training"
     for fragment in ("How do I rewrite this query", "Summarise this thread", "<EMAIL_1>", "<CARD_1>", "<SECRET_1>",
                      "<PERSON_1>", "<PHONE_1>", "<IBAN_1>", "<SSN_1>", "<IP_1>"):
         assert fragment in queried, f"training text lost its content: {fragment}"
@@ -216,7 +225,13 @@ def _lossy_validation(con, day, manifest):
     return {**counts, "valid": counts["valid"] - 1}  # one line unaccounted for
 
 
+def _plain_ids(key, kind, values):
+    ids = sorted(set(values))
+    return {"id": ids, "pseudonym": ids}  # a regression: ids published as they are
+
+
 @pytest.mark.parametrize("target,fault,gate", [
+    ("sluice.transforms.pseudonym_table", _plain_ids, "training/interaction_steps:assert_pseudonymous_keys"),
     ("orchestration.resources.load_suite", _stricter_suite, "analytics/daily_app_usage:expectations"),
     ("assets.private.validate_day", _lossy_validation, "private/validated_events:line_conservation"),
 ])
@@ -228,7 +243,8 @@ def test_fault_injected_gates_block_and_leave_the_publication_intact(home, monke
     assert _run(DAY) == EXIT_BLOCKED
     assert f"GATE FAILED {gate}" in capsys.readouterr().err
     assert files_bytes(home.warehouse / "training") | {"analytics": home.analytics_db.read_bytes()} == before
-    assert [r["gate"] for r in audit.read(home.audit_log) if r["action"] == "block"] == [gate.split(":")[1]]
+    blocks = [r["gate"] for r in audit.read(home.audit_log) if r["action"] == "block"]
+    assert gate.split(":")[1] in {b.removeprefix("dbt:") for b in blocks}
 
 
 def test_k_anonymity_is_checked_apart_from_dbt(home, inbox, monkeypatch, capsys):
