@@ -92,6 +92,7 @@ def expectations(outcomes: list) -> Gate:
         not failed,
         "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
         {"expectations": len(outcomes), "failed": len(failed),
+         **{f"passed:{o.expectation}": int(o.success) for o in outcomes},
          **{f"unexpected:{o.expectation}": o.unexpected for o in outcomes}},
     )
 

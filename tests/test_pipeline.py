@@ -28,6 +28,7 @@ from sluice.publish import published_marker
 from sluice.redaction.detectors import DETECTORS
 from sluice.redaction.engine import Redactor
 from sluice.simulate import simulate
+from sluice.transforms import transform_day
 from sluice.validation import validate_day
 
 
@@ -230,7 +231,13 @@ def _plain_ids(key, kind, values):
     return {"id": ids, "pseudonym": ids}  # a regression: ids published as they are
 
 
+def _inflated_promotion(con, day, manifest, key):
+    counts = transform_day(con, day, manifest, key)
+    return {**counts, "promoted": counts["promoted"] + 1}  # one event promoted twice, say
+
+
 @pytest.mark.parametrize("target,fault,gate", [
+    ("assets.private.transform_day", _inflated_promotion, "private/eligible_events:promotion_conservation"),
     ("sluice.transforms.pseudonym_table", _plain_ids, "training/interaction_steps:assert_pseudonymous_keys"),
     ("orchestration.resources.load_suite", _stricter_suite, "analytics/daily_app_usage:expectations"),
     ("assets.private.validate_day", _lossy_validation, "private/validated_events:line_conservation"),
