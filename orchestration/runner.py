@@ -16,7 +16,6 @@ class DayOutcome:
     exit_code: int
     run_id: str
     failed_gates: dict[str, dict[str, int]] = field(default_factory=dict)
-    failed_steps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -57,4 +56,4 @@ def run_day(day: date) -> DayOutcome:
         code = BLOCKED
     else:
         code = PUBLISHED if result.success else ERROR
-    return DayOutcome(code, result.run_id, failed_gates, [e.step_key for e in failures], errors)
+    return DayOutcome(code, result.run_id, failed_gates, errors)
