@@ -6,14 +6,18 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 
 from assets.checks import PARTITION_TAG, gate_result, gate_spec
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.control_plane import counts_only
+from sluice.bucket_security import storage_findings
 from sluice.landing import land_day
 from sluice.policy.scope import default_manifest
+from sluice.raw_store import raw_store
+from sluice.s3 import is_s3
 from sluice.transforms import load_directory, transform_day
 from sluice.validation import outcome_counts, validate_day
 
@@ -30,13 +34,25 @@ def _day(context: dg.AssetExecutionContext) -> date:
     key=LANDED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not.",
-    check_specs=[gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False)],
+    check_specs=[
+        gate_spec(LANDED, "storage_security", "Raw and export buckets are SSE-KMS encrypted and not public; checked before reading."),
+        gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False),
+    ],
 )
-def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource):
+def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
+    day, run_id = context.partition_key, context.run.run_id
+    locations = {"raw": sluice.raw_root, "export": sluice.export_root}
+    client = s3.get_client() if any(is_s3(uri) for uri in locations.values()) else None
+    security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
+    if not security.passed:  # refuse before reading a byte; the private zone is left as it was
+        yield dg.MaterializeResult(metadata={"refused": 1})
+        yield gate_result(security, sluice.layout, day, run_id)
+        return
     with sluice.private() as con:
-        counts = land_day(con, Path(sluice.raw_root), _day(context))
+        counts = land_day(con, raw_store(sluice.raw_root, client), _day(context))
     yield dg.MaterializeResult(metadata=counts_only(counts))
-    yield gate_result(gates.freshness(counts), sluice.layout, context.partition_key, context.run.run_id)
+    yield gate_result(security, sluice.layout, day, run_id)
+    yield gate_result(gates.freshness(counts), sluice.layout, day, run_id)
 
 
 @dg.asset(
@@ -82,7 +98,7 @@ def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
     day = _day(context)
     with sluice.private() as con:
         directory_rows = load_directory(con, Path(sluice.directory))
-        counts = transform_day(con, day, default_manifest(), sluice.pseudonym_key)
+        counts = transform_day(con, day, default_manifest(), sluice.secret_keys().pseudonym)
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
     yield gate_result(gates.promotion_conservation(valid, counts), sluice.layout, context.partition_key, context.run.run_id)

@@ -1,4 +1,5 @@
-"""Dagster resources: every setting and secret arrives through `EnvVar` (see `sluice/settings.py`)."""
+"""Dagster resources: every setting and secret arrives through `EnvVar` (see `sluice/settings.py`),
+or, for the two keys in production, from AWS Secrets Manager through dagster-aws."""
 
 from __future__ import annotations
 
@@ -9,37 +10,72 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_aws.secretsmanager import SecretsManagerSecretsResource
+from pydantic import PrivateAttr
 
 from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
 from sluice.home import SluiceHome
-from sluice.keys import ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV
-from sluice.settings import DIRECTORY_ENV, RAW_ENV, dbt_profile_env
+from sluice.errors import SluiceError
+from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys
+from sluice.settings import ALLOW_SSE_S3_ENV, DIRECTORY_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, dbt_profile_env
 from sluice.warehouse import private_zone
 
 
+def load_keys(encryption_key: str, pseudonym_key: str, key_secrets: str) -> Keys:
+    """The keys from the environment, or from the two Secrets Manager secrets named in `key_secrets`
+    ("<encryption secret>,<pseudonym secret>"); one source only, so that a stale env key cannot win."""
+    names = [n.strip() for n in key_secrets.split(",") if n.strip()]
+    if not names:
+        return Keys(encryption_key, pseudonym_key)
+    if len(names) != 2:
+        raise SluiceError("configuration", f"{KEY_SECRETS_ENV} names two secrets: encryption, pseudonym")
+    if encryption_key or pseudonym_key:
+        raise SluiceError("configuration", f"keys come from {KEY_SECRETS_ENV} or from the environment, not both")
+    values = SecretsManagerSecretsResource(secrets=names).fetch_secrets()
+    missing = [n for n in names if not values.get(n)]
+    if missing:
+        raise SluiceError("configuration", f"{len(missing)} key secret(s) missing or empty in Secrets Manager")
+    return Keys(values[names[0]], values[names[1]])
+
+
 class SluiceResource(dg.ConfigurableResource):
-    """Where the zones live (`SLUICE_HOME`), the raw root and directory, and the keys."""
+    """Where the zones live (`SLUICE_HOME`), the raw root (folder or s3://), the directory, the
+    optional S3 training export, and the keys (env vars, or Secrets Manager names)."""
 
     home: str
     raw_root: str
     directory: str
-    encryption_key: str
-    pseudonym_key: str
+    export_root: str = ""  # s3://bucket/prefix: the training zone is exported there after publishing
+    export_kms_key_id: str = ""  # SSE-KMS key of the exported objects (default: the bucket's)
+    allow_sse_s3: str = "false"  # "true" accepts SSE-S3 (AES256) buckets instead of SSE-KMS
+    encryption_key: str = ""
+    pseudonym_key: str = ""
+    key_secrets: str = ""
+    _keys: Keys | None = PrivateAttr(default=None)
 
     @property
     def layout(self) -> SluiceHome:
         return SluiceHome(Path(self.home)).ensure()
 
+    def secret_keys(self) -> Keys:
+        """Resolved on first use (Secrets Manager is asked once per process), never logged."""
+        if self._keys is None:
+            self._keys = load_keys(self.encryption_key, self.pseudonym_key, self.key_secrets)
+        return self._keys
+
+    def sse_s3_allowed(self) -> bool:
+        return self.allow_sse_s3.strip().lower() in ("1", "true", "yes")
+
     @contextmanager
     def private(self) -> Iterator[duckdb.DuckDBPyConnection]:
         layout = self.layout
-        with private_zone(layout.private_db, self.encryption_key, layout.spill) as con:
+        with private_zone(layout.private_db, self.secret_keys().encryption, layout.spill) as con:
             yield con
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
         """Set the dbt profile's environment from this resource's settings for one dbt invocation."""
-        values = dbt_profile_env(self.home, self.encryption_key)
+        values = dbt_profile_env(self.home, self.secret_keys().encryption)
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         try:
@@ -69,6 +105,10 @@ def sluice_resource() -> SluiceResource:
         home=dg.EnvVar("SLUICE_HOME"),
         raw_root=dg.EnvVar(RAW_ENV),
         directory=dg.EnvVar(DIRECTORY_ENV),
+        export_root=dg.EnvVar(EXPORT_ENV),
+        export_kms_key_id=dg.EnvVar(EXPORT_KMS_KEY_ENV),
+        allow_sse_s3=dg.EnvVar(ALLOW_SSE_S3_ENV),
         encryption_key=dg.EnvVar(ENCRYPTION_KEY_ENV),
         pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
+        key_secrets=dg.EnvVar(KEY_SECRETS_ENV),
     )

@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="materialize one day through Dagster; exit 0 published, 3 blocked, 1 error")
     run.add_argument("--date", type=_date, required=True)
-    run.add_argument("--raw", help="raw root (default $SLUICE_RAW or $SLUICE_HOME/inbox/raw)")
+    run.add_argument("--raw", help="raw root, a folder or s3://bucket/prefix (default $SLUICE_RAW or $SLUICE_HOME/inbox/raw)")
+    run.add_argument("--export", help="also export the training zone to s3://bucket/prefix (default $SLUICE_EXPORT)")
     run.add_argument("--directory", help="directory CSV (default $SLUICE_DIRECTORY or $SLUICE_HOME/inbox/directory.csv)")
     run.add_argument("--home", type=Path, help="default $SLUICE_HOME or ./.sluice")
 
@@ -73,9 +74,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def run_and_report(day: date) -> int:
+    from orchestration.resources import load_keys
     from orchestration.runner import run_day
     from sluice.home import SluiceHome
-    from sluice.keys import ENCRYPTION_KEY_ENV
+    from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
     from sluice.summary import day_counts, render
     from sluice.warehouse import private_zone
 
@@ -83,7 +85,8 @@ def run_and_report(day: date) -> int:
     home = SluiceHome.from_env()
     counts: dict[str, int] = {}
     if home.private_db.exists():
-        with private_zone(home.private_db, os.environ[ENCRYPTION_KEY_ENV], home.spill) as con:
+        keys = load_keys(os.environ[ENCRYPTION_KEY_ENV], os.environ[PSEUDONYM_KEY_ENV], os.environ[KEY_SECRETS_ENV])
+        with private_zone(home.private_db, keys.encryption, home.spill) as con:
             counts = day_counts(con, day)
     status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
     print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home))
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             return redact(args.directory)
         from sluice.settings import configure
 
-        layout = configure(args.home, getattr(args, "raw", None), getattr(args, "directory", None))
+        layout = configure(args.home, getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
         if args.command == "run":
             return run_and_report(args.date)
         if args.command == "demo":

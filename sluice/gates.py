@@ -30,6 +30,17 @@ def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
     )
 
 
+def storage_security(findings: dict[str, list[str]]) -> Gate:
+    """`findings`: per role (raw, export) the rules its bucket breaks (`sluice.bucket_security`)."""
+    counts = {f"{role}:{rule}": 1 for role, rules in findings.items() for rule in rules}
+    return Gate(
+        "storage_security",
+        not counts,
+        "Raw and export buckets are encrypted by default (SSE-KMS) and not public; checked before any read or write.",
+        {"buckets_checked": len(findings), "findings": len(counts), **counts},
+    )
+
+
 def freshness(landing: dict[str, int]) -> Gate:
     """A day with no capture at all is suspicious, but never blocking: back-dated runs are fine."""
     return Gate(

@@ -3,17 +3,30 @@
 Keys come from the environment (`SLUICE_ENCRYPTION_KEY`, `SLUICE_PSEUDONYM_KEY`). For the
 local default, `ensure_keys` generates them once into `$SLUICE_HOME/keys/` (mode 0600)
 and exports them to the process environment, where Dagster resources read them via EnvVar.
+In production `SLUICE_KEY_SECRETS` names two AWS Secrets Manager secrets instead
+(encryption, pseudonym); then no key is generated, written or exported.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 ENCRYPTION_KEY_ENV = "SLUICE_ENCRYPTION_KEY"
 PSEUDONYM_KEY_ENV = "SLUICE_PSEUDONYM_KEY"
+KEY_SECRETS_ENV = "SLUICE_KEY_SECRETS"
 KEY_FILES = {ENCRYPTION_KEY_ENV: "encryption.key", PSEUDONYM_KEY_ENV: "pseudonym.key"}
+
+
+@dataclass(frozen=True)
+class Keys:
+    encryption: str
+    pseudonym: str
+
+    def __repr__(self) -> str:  # a traceback or a debugger must not print them
+        return "Keys(<redacted>)"
 
 
 def _read_or_create(path: Path) -> str:

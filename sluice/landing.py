@@ -1,4 +1,4 @@
-"""Stage 1, landing: the day's batches from the raw root into the private zone.
+"""Stage 1, landing: the day's batches from the raw root (a folder or S3) into the private zone.
 
 A batch lives under `date=<its first event's day>`, so day D reads the folders of D and
 D-1 (a batch may cross midnight). Each line gets a `home_day`: its own UTC day when its
@@ -9,16 +9,14 @@ lines of folder D-1 whose home is D (carried in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import duckdb
 import pyarrow as pa
 
 from sluice.batches import BatchReport, read_batch
 from sluice.contract.models import TS_FORMAT
-from sluice.errors import SluiceError
+from sluice.raw_store import LocalRaw, S3Raw
 
 FLUSH_LINES = 200_000
 LINE_SCHEMA = pa.schema([
@@ -35,26 +33,6 @@ CREATE TABLE IF NOT EXISTS landed_lines (
 """
 
 
-@dataclass(frozen=True)
-class Batch:
-    path: Path
-    relative: str  # date=D/device=X/<batch_id>.jsonl.gz
-    batch_id: str
-    date_dir: date
-
-
-def discover(root: Path, day: date) -> list[Batch]:
-    """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
-    if not root.is_dir():
-        raise SluiceError("raw_root_missing", "the raw root is not a readable folder")
-    found = []
-    for folder_day in (day - timedelta(days=1), day):
-        folder = root / f"date={folder_day.isoformat()}"
-        for path in sorted(folder.glob("device=*/*.jsonl.gz")):
-            found.append(Batch(path, path.relative_to(root).as_posix(), path.name.removesuffix(".jsonl.gz"), folder_day))
-    return found
-
-
 def _flush(con: duckdb.DuckDBPyConnection, rows: dict[str, list]) -> None:
     if not rows["line_no"]:
         return
@@ -66,16 +44,16 @@ def _flush(con: duckdb.DuckDBPyConnection, rows: dict[str, list]) -> None:
         column.clear()
 
 
-def land_day(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> dict[str, int]:
+def land_day(con: duckdb.DuckDBPyConnection, store: LocalRaw | S3Raw, day: date) -> dict[str, int]:
     """Replace day D's landed lines and batch records; return the landing counts."""
     con.execute(DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE staged_lines (batch_path VARCHAR, line_no BIGINT, line VARCHAR, unreadable VARCHAR)")
-    batches = discover(root, day)
+    batches = store.batches(day)
     rows: dict[str, list] = {name: [] for name in LINE_SCHEMA.names}
     reports = []
     for batch in batches:
         report = BatchReport()
-        with batch.path.open("rb") as stream:
+        with batch.open() as stream:
             for line in read_batch(stream, report):
                 rows["batch_path"].append(batch.relative)
                 rows["line_no"].append(line.number)

@@ -11,11 +11,15 @@ import os
 from pathlib import Path
 
 from sluice.home import SluiceHome
-from sluice.keys import ENCRYPTION_KEY_ENV, ensure_keys
+from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
 from sluice.warehouse import httpfs_extension_path
 
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
+EXPORT_ENV = "SLUICE_EXPORT"  # s3://bucket/prefix for the training export (optional)
+EXPORT_KMS_KEY_ENV = "SLUICE_EXPORT_KMS_KEY_ID"
+ALLOW_SSE_S3_ENV = "SLUICE_ALLOW_SSE_S3"
+OPTIONAL_ENV = (EXPORT_ENV, EXPORT_KMS_KEY_ENV, ALLOW_SSE_S3_ENV, KEY_SECRETS_ENV)
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
@@ -33,7 +37,8 @@ def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
     return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key}
 
 
-def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None) -> SluiceHome:
+def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None,
+              export: str | None = None) -> SluiceHome:
     if home is not None:
         os.environ["SLUICE_HOME"] = str(Path(home).absolute())
     layout = SluiceHome.from_env().ensure()
@@ -42,6 +47,10 @@ def configure(home: Path | None = None, raw: str | None = None, directory: str |
         os.environ[RAW_ENV] = raw
     if directory:
         os.environ[DIRECTORY_ENV] = str(Path(directory).absolute())
+    if export:
+        os.environ[EXPORT_ENV] = export
+    for name in OPTIONAL_ENV:
+        os.environ.setdefault(name, "")
     os.environ.setdefault(RAW_ENV, str(layout.inbox / "raw"))
     os.environ.setdefault(DIRECTORY_ENV, str(layout.inbox / "directory.csv"))
     os.environ.setdefault("DAGSTER_HOME", str(layout.dagster_home))
@@ -50,6 +59,10 @@ def configure(home: Path | None = None, raw: str | None = None, directory: str |
     dagster_home.mkdir(parents=True, exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
         (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    if os.environ[KEY_SECRETS_ENV]:  # keys from Secrets Manager: none generated, written or exported
+        for name in (ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV):
+            os.environ.setdefault(name, "")
+        return layout
     ensure_keys(layout.keys)
     os.environ.update(dbt_profile_env(str(layout.root), os.environ[ENCRYPTION_KEY_ENV]))
     return layout

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import duckdb
 
 from sluice.home import SluiceHome
+from sluice.keys import KEY_SECRETS_ENV
 from sluice.publish import published_marker
+from sluice.settings import EXPORT_ENV
 from sluice.validation import outcome_counts
 
 
@@ -28,6 +31,10 @@ def day_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             counts[f"redacted:{placeholder.lower()}"] = n
         counts["promoted"] = con.execute("SELECT count(*) FROM eligible_events WHERE partition_date = ?", [day]).fetchone()[0]
     return counts
+
+
+def _key_place(home: SluiceHome) -> str:
+    return "in AWS Secrets Manager" if os.environ.get(KEY_SECRETS_ENV) else f"in {home.keys}"
 
 
 def render(day: date, status: str, counts: dict[str, int], home: SluiceHome) -> str:
@@ -58,8 +65,10 @@ def render(day: date, status: str, counts: dict[str, int], home: SluiceHome) -> 
         "Files:",
         f"  training zone   {home.training}/<table>/date={day.isoformat()}/ (trust {home.markers}/{day.isoformat()}.json)",
         f"  analyst zone    {home.analytics_db}",
-        f"  private zone    {home.private_db} (encrypted; key in {home.keys})",
+        f"  private zone    {home.private_db} (encrypted; key {_key_place(home)})",
         f"  audit log       {home.audit_log}",
+        *([f"  S3 export       {export}/training/<table>/date={day.isoformat()}/ (trust {export}/training/_published/{day.isoformat()}.json)"]
+          if (export := os.environ.get(EXPORT_ENV, "").rstrip("/")) else []),
         "Next:",
         "  make ui     -> Dagster UI at http://127.0.0.1:3000 (these runs, asset graph, checks)",
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{home.analytics_db}', read_only=True)"

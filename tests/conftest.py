@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sluice.settings import OPTIONAL_ENV
 from sluice.simulate import simulate
 
 DAY = date(2026, 11, 2)
@@ -35,7 +36,7 @@ def inbox(simulated_day: Path, tmp_path: Path) -> Path:
 def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) -> Path:
     """An isolated $SLUICE_HOME, Dagster instance and keys, reading `inbox`."""
     home = tmp_path / "home"
-    for name in ("SLUICE_RAW", "SLUICE_DIRECTORY", "DAGSTER_HOME", "SLUICE_ENCRYPTION_KEY", "SLUICE_PSEUDONYM_KEY"):
+    for name in ("SLUICE_RAW", "SLUICE_DIRECTORY", "DAGSTER_HOME", "SLUICE_ENCRYPTION_KEY", "SLUICE_PSEUDONYM_KEY", *OPTIONAL_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLUICE_HOME", str(home))
     monkeypatch.setenv("SLUICE_RAW", str(inbox / "raw"))
@@ -44,3 +45,48 @@ def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) ->
 
     configure()
     return home
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> str:
+    """A real S3 (and KMS, Secrets Manager) API: moto's server on 127.0.0.1, on a free port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("moto_server did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def aws(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The standard AWS_* environment pointed at the S3 server, whose state is reset first."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{s3_server}/moto-api/reset", method="POST"), timeout=10).close()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "sluice-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sluice-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
+    return s3_server

@@ -1,0 +1,13 @@
+"""The daily job: every zone of one day, in one process (one writer per DuckDB file)."""
+
+import dagster as dg
+
+
+ZONES = dg.AssetSelection.groups("private", "training", "analytics", "publish")
+
+daily_publish = dg.define_asset_job(
+    "daily_publish",
+    selection=ZONES,
+    executor_def=dg.in_process_executor,
+    description="Land, validate, transform, build and gate one day; publish it only if every gate passed.",
+)

@@ -1,0 +1,94 @@
+"""Where capture batches are read from: a local folder (the default) or an S3 prefix.
+
+Both hold `date=D/device=X/<batch_id>.jsonl.gz` under their root. Day D reads the folders of
+D-1 and D (a batch may cross midnight). A batch opens as a byte stream that the bounded
+gzip reader consumes chunk by chunk, so an S3 object is streamed, never loaded whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from sluice.errors import SluiceError
+from sluice.s3 import S3Location, is_s3
+
+BATCH_SUFFIX = ".jsonl.gz"
+
+
+@dataclass(frozen=True)
+class Batch:
+    relative: str  # date=D/device=X/<batch_id>.jsonl.gz
+    date_dir: date
+    open: Callable[[], AbstractContextManager[BinaryIO]]
+
+    @property
+    def batch_id(self) -> str:
+        return self.relative.rsplit("/", 1)[-1].removesuffix(BATCH_SUFFIX)
+
+
+def folder_days(day: date) -> tuple[date, date]:
+    return day - timedelta(days=1), day
+
+
+def is_batch_key(relative: str) -> bool:
+    parts = relative.split("/")
+    return len(parts) == 3 and parts[0].startswith("date=") and parts[1].startswith("device=") and parts[2].endswith(BATCH_SUFFIX)
+
+
+class LocalRaw:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def batches(self, day: date) -> list[Batch]:
+        """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
+        if not self.root.is_dir():
+            raise SluiceError("raw_root_missing", "the raw root is not a readable folder")
+        found = []
+        for folder_day in folder_days(day):
+            for path in sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}")):
+                found.append(Batch(path.relative_to(self.root).as_posix(), folder_day, lambda p=path: p.open("rb")))
+        return found
+
+
+class S3Raw:
+    def __init__(self, client, location: S3Location) -> None:
+        self.client, self.location = client, location
+
+    def objects(self, folder_day: date) -> Iterator[dict]:
+        """The batch objects (`Key`, `ETag`, `Size`, `LastModified`) under `date=<folder_day>/`."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = self.location.key(f"date={folder_day.isoformat()}") + "/"
+        for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                if is_batch_key(self.relative(obj["Key"])):
+                    yield obj
+
+    def relative(self, key: str) -> str:
+        return key.removeprefix(self.location.prefix).lstrip("/") if self.location.prefix else key
+
+    @contextmanager
+    def _open(self, key: str) -> Iterator[BinaryIO]:
+        body = self.client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
+        with closing(body):
+            yield body
+
+    def batches(self, day: date) -> list[Batch]:
+        found = []
+        for folder_day in folder_days(day):
+            for obj in sorted(self.objects(folder_day), key=lambda o: o["Key"]):
+                found.append(Batch(self.relative(obj["Key"]), folder_day, lambda k=obj["Key"]: self._open(k)))
+        return found
+
+
+def raw_store(raw_root: str, s3_client=None) -> LocalRaw | S3Raw:
+    """`raw_root` is a folder or `s3://bucket/prefix` (then `s3_client` reads it)."""
+    if is_s3(raw_root):
+        if s3_client is None:
+            raise SluiceError("configuration", "an s3:// raw root needs an S3 client")
+        return S3Raw(s3_client, S3Location.parse(raw_root))
+    return LocalRaw(Path(raw_root))
