@@ -9,15 +9,17 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from assets.checks import PARTITION_TAG, gate_result, gate_spec
-from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
+from assets.shards import SHARD
+from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
 from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
-from sluice.control_plane import counts_only
 from sluice.bucket_security import storage_findings
+from sluice.control_plane import counts_only
 from sluice.landing import land_day
 from sluice.policy.scope import default_manifest
 from sluice.raw_store import raw_store
 from sluice.s3 import is_s3
+from sluice.shards import merge_landing, merge_validation
 from sluice.transforms import load_directory, transform_day
 from sluice.validation import outcome_counts, validate_day
 
@@ -32,8 +34,9 @@ def _day(context: dg.AssetExecutionContext) -> date:
 
 @dg.asset(
     key=LANDED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
-    deps=[dg.AssetKey(["raw", "capture_batches"])],
-    description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not.",
+    deps=[dg.AssetKey(["raw", "capture_batches"]), *([dg.AssetDep(SHARD, partition_mapping=BY_DATE)] if SHARDS > 1 else [])],
+    description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not"
+                + (f"; merged from the day's {SHARDS} device shards." if SHARDS > 1 else "."),
     check_specs=[
         gate_spec(LANDED, "storage_security", "Raw and export buckets are SSE-KMS encrypted and not public; checked before reading."),
         gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False),
@@ -41,15 +44,18 @@ def _day(context: dg.AssetExecutionContext) -> date:
 )
 def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
     day, run_id = context.partition_key, context.run.run_id
-    locations = {"raw": sluice.raw_root, "export": sluice.export_root}
+    locations = {"raw": sluice.raw_root, "export": sluice.export_root, **({"shards": sluice.shard_root()} if SHARDS > 1 else {})}
     client = s3.get_client() if any(is_s3(uri) for uri in locations.values()) else None
     security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
         yield dg.MaterializeResult(metadata={"refused": 1})
         yield gate_result(security, sluice.layout, day, run_id)
         return
-    with sluice.private() as con:
-        counts = land_day(con, raw_store(sluice.raw_root, client), _day(context))
+    with sluice.private(reads_shards=SHARDS > 1) as con:
+        if SHARDS > 1:
+            counts = merge_landing(con, sluice.shard_root(), _day(context), SHARDS)
+        else:
+            counts = land_day(con, raw_store(sluice.raw_root, client), _day(context))
     yield dg.MaterializeResult(metadata=counts_only(counts))
     yield gate_result(security, sluice.layout, day, run_id)
     yield gate_result(gates.freshness(counts), sluice.layout, day, run_id)
@@ -66,8 +72,11 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
 )
 def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
     day, manifest = _day(context), default_manifest()
-    with sluice.private() as con:
-        counts = validate_day(con, day, manifest)
+    with sluice.private(reads_shards=SHARDS > 1) as con:
+        if SHARDS > 1:  # the shards validated their devices; merged here, deduplicated across shards
+            counts = merge_validation(con, sluice.shard_root(), day, SHARDS)
+        else:
+            counts = validate_day(con, day, manifest)
         landed = con.execute("SELECT count(*) FROM landed_lines WHERE partition_date = ?", [day]).fetchone()[0]
     yield dg.MaterializeResult(metadata={**counts_only(counts), "manifest_version": manifest.manifest_version})
     for gate in (gates.line_conservation(counts, landed), gates.scope_creep(counts), gates.contract_failure_rate(counts, manifest)):

@@ -7,9 +7,10 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
-from assets import candidate_checks, dbt_models, private, publish, raw
+from assets import candidate_checks, dbt_models, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
-from orchestration.jobs import daily_publish
+from orchestration.jobs import daily_publish, day_shards
+from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, sluice_resource
 from orchestration.sensors import s3_capture_sensor
 from sluice.settings import configure
@@ -19,9 +20,10 @@ configure()  # local defaults for what the environment does not set (never overr
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 defs = dg.Definitions(
-    assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish])],
+    assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish]),
+            *([shards.validated_shard] if SHARDS > 1 else [])],
     asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
-    jobs=[daily_publish],
+    jobs=[daily_publish, *([day_shards] if SHARDS > 1 else [])],
     schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
     sensors=[s3_capture_sensor],
     resources={

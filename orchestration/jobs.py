@@ -11,3 +11,10 @@ daily_publish = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Land, validate, transform, build and gate one day; publish it only if every gate passed.",
 )
+
+day_shards = dg.define_asset_job(
+    "day_shards",
+    selection=dg.AssetSelection.groups("shards"),
+    executor_def=dg.in_process_executor,  # one shard per run; shards of a day run side by side as separate runs
+    description="Land and validate one device shard of a day (SLUICE_SHARDS > 1); the day's run merges them.",
+)

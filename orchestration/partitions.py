@@ -1,6 +1,19 @@
+import os
+
 import dagster as dg
 
+from sluice.settings import SHARDS_ENV
+
 daily = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
+
+# Past one machine's day, landing and validation split by device shard (`sluice/shards.py`):
+# SLUICE_SHARDS=N (read when the definitions load) adds the (date, shard) partitioned shard asset.
+SHARDS = int(os.environ.get(SHARDS_ENV) or 1)
+day_shards = dg.MultiPartitionsDefinition({
+    "date": daily,
+    "shard": dg.StaticPartitionsDefinition([str(s) for s in range(SHARDS)]),
+})
+BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
 
 # Every step that writes the private zone (one DuckDB file: one writer at a time) is in this
 # pool; the instance's dagster.yaml (`sluice/settings.py`) limits pools to one slot.

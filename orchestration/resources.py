@@ -17,8 +17,11 @@ from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
 from sluice.home import SluiceHome
 from sluice.errors import SluiceError
 from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys
-from sluice.settings import ALLOW_SSE_S3_ENV, DIRECTORY_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, dbt_profile_env
-from sluice.warehouse import private_zone
+from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, SHARDS_ROOT_ENV,
+                             dbt_profile_env)
+from sluice.s3 import S3Location, attach_s3, is_s3, kms_key_for
+from sluice.shards import use_parquet_key
+from sluice.warehouse import private_zone, scratch_zone
 
 
 def load_keys(encryption_key: str, pseudonym_key: str, key_secrets: str) -> Keys:
@@ -51,6 +54,7 @@ class SluiceResource(dg.ConfigurableResource):
     encryption_key: str = ""
     pseudonym_key: str = ""
     key_secrets: str = ""
+    shards_root: str = ""  # where device shards meet (s3:// when shards run on several machines)
     _keys: Keys | None = PrivateAttr(default=None)
 
     @property
@@ -67,9 +71,26 @@ class SluiceResource(dg.ConfigurableResource):
         return self.allow_sse_s3.strip().lower() in ("1", "true", "yes")
 
     @contextmanager
-    def private(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def private(self, reads_shards: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The encrypted private zone; with `reads_shards`, able to read the shards' Parquet too."""
         layout = self.layout
         with private_zone(layout.private_db, self.secret_keys().encryption, layout.spill) as con:
+            if reads_shards:
+                use_parquet_key(con, self.secret_keys().encryption)
+                if is_s3(self.shard_root()):
+                    attach_s3(con)
+            yield con
+
+    def shard_root(self) -> str:
+        return self.shards_root or str(self.layout.warehouse / "shards")
+
+    @contextmanager
+    def scratch(self, s3_client) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An in-memory DuckDB for a shard's private work, able to read and write the shards' Parquet."""
+        with scratch_zone(self.layout.spill) as con:
+            use_parquet_key(con, self.secret_keys().encryption)
+            if is_s3(self.shard_root()):
+                attach_s3(con, kms_key_for(s3_client, S3Location.parse(self.shard_root()).bucket))
             yield con
 
     @contextmanager
@@ -111,4 +132,5 @@ def sluice_resource() -> SluiceResource:
         encryption_key=dg.EnvVar(ENCRYPTION_KEY_ENV),
         pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
         key_secrets=dg.EnvVar(KEY_SECRETS_ENV),
+        shards_root=dg.EnvVar(SHARDS_ROOT_ENV),
     )

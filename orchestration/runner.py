@@ -3,6 +3,8 @@ and say how it ended: published (0), blocked by a gate (3) or failed (1)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,13 +34,7 @@ def _safe_error_name(event: dg.DagsterEvent) -> str:
     return error.cls_name
 
 
-def run_day(day: date) -> DayOutcome:
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("daily_publish")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
     failed_gates = {
         f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": {k: v.value for k, v in evaluation.metadata.items() if isinstance(v.value, int)}
         for evaluation in result.get_asset_check_evaluations()
@@ -57,3 +53,42 @@ def run_day(day: date) -> DayOutcome:
     else:
         code = PUBLISHED if result.success else ERROR
     return DayOutcome(code, result.run_id, failed_gates, errors)
+
+
+def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey) -> DayOutcome:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    return _outcome(result)
+
+
+def run_shard(day: date, shard: int) -> DayOutcome:
+    """One device shard of day D (SLUICE_SHARDS > 1), in this process."""
+    return _execute("day_shards", dg.MultiPartitionKey({"date": day.isoformat(), "shard": str(shard)}))
+
+
+def _run_shards(day: date, shards: int) -> DayOutcome | None:
+    """Every shard of day D at once, each in its own process (as separate runs would on a cluster);
+    the first shard that did not succeed decides the outcome, None when all succeeded."""
+    with dg.DagsterInstance.get():  # create the instance's storage once, before processes race for it
+        pass
+    children = [subprocess.Popen([sys.executable, "-m", "sluice.cli", "shard", "--date", day.isoformat(), "--shard", str(s)])
+                for s in range(shards)]
+    codes = [child.wait() for child in children]
+    failed = [code for code in codes if code != PUBLISHED]
+    if not failed:
+        return None
+    code = BLOCKED if all(c == BLOCKED for c in failed) else ERROR
+    return DayOutcome(code, "of the shards (above)", errors=[f"{len(failed)} of {shards} shards did not succeed"])
+
+
+def run_day(day: date) -> DayOutcome:
+    """Day D through the daily job; with SLUICE_SHARDS > 1 its device shards first, in parallel processes."""
+    from orchestration.partitions import SHARDS
+
+    if SHARDS > 1 and (failed := _run_shards(day, SHARDS)) is not None:
+        return failed
+    return _execute("daily_publish", day.isoformat())

@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     redact = sub.add_parser("redact", help="JSON Lines {text} on stdin -> redacted {text, findings} on stdout")
     redact.add_argument("--directory", type=Path, help="directory CSV whose names, handles and emails are redacted too")
 
+    shard = sub.add_parser("shard", help="land and validate one device shard of a day (SLUICE_SHARDS > 1); `run` starts them")
+    shard.add_argument("--date", type=_date, required=True)
+    shard.add_argument("--shard", type=int, required=True)
+
     ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1 over $SLUICE_HOME's instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--home", type=Path)
@@ -90,6 +94,10 @@ def run_and_report(day: date) -> int:
             counts = day_counts(con, day)
     status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
     print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home))
+    return _report_failures(outcome)
+
+
+def _report_failures(outcome) -> int:
     for gate, gate_counts in outcome.failed_gates.items():
         detail = ", ".join(f"{k}={v}" for k, v in gate_counts.items())
         print(f"GATE FAILED {gate}: {detail}", file=sys.stderr)
@@ -109,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             return redact(args.directory)
         from sluice.settings import configure
 
-        layout = configure(args.home, getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
+        layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
         if args.command == "run":
             return run_and_report(args.date)
+        if args.command == "shard":
+            from orchestration.runner import run_shard
+
+            return _report_failures(run_shard(args.date, args.shard))
         if args.command == "demo":
             from sluice.simulate import simulate
 

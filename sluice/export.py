@@ -18,18 +18,9 @@ import duckdb
 from sluice.bucket_security import bucket_findings
 from sluice.errors import SluiceError
 from sluice.home import SluiceHome
-from sluice.s3 import S3Location, attach_s3
+from sluice.s3 import S3Location, attach_s3, kms_key_for
 
 MANIFESTS = "training/_published"
-
-
-def _kms_key(client, bucket: str, kms_key_id: str) -> str:
-    """The configured key, else the bucket's default SSE-KMS key (so objects never fall back to aws/s3)."""
-    if kms_key_id:
-        return kms_key_id
-    rules = client.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-    keys = [r["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID") for r in rules]
-    return next((k for k in keys if k), "")
 
 
 def _sse(kms_key: str) -> dict[str, str]:
@@ -46,7 +37,7 @@ def export_day(client, con: duckdb.DuckDBPyConnection, home: SluiceHome, marker:
     findings = bucket_findings(client, location.bucket, allow_sse_s3)
     if findings:
         raise SluiceError("export_bucket_refused", ",".join(findings))
-    kms_key = _kms_key(client, location.bucket, kms_key_id)
+    kms_key = kms_key_for(client, location.bucket, kms_key_id)
     day = date.fromisoformat(marker["date"])
     for info in marker["tables"].values():
         for file in info["files"]:

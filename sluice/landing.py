@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from sluice.batches import BatchReport, read_batch
 from sluice.contract.models import TS_FORMAT
-from sluice.raw_store import LocalRaw, S3Raw
+from sluice.raw_store import RawStore
 
 FLUSH_LINES = 200_000
 LINE_SCHEMA = pa.schema([
@@ -44,7 +44,7 @@ def _flush(con: duckdb.DuckDBPyConnection, rows: dict[str, list]) -> None:
         column.clear()
 
 
-def land_day(con: duckdb.DuckDBPyConnection, store: LocalRaw | S3Raw, day: date) -> dict[str, int]:
+def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date) -> dict[str, int]:
     """Replace day D's landed lines and batch records; return the landing counts."""
     con.execute(DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE staged_lines (batch_path VARCHAR, line_no BIGINT, line VARCHAR, unreadable VARCHAR)")
@@ -88,6 +88,12 @@ def land_day(con: duckdb.DuckDBPyConnection, store: LocalRaw | S3Raw, day: date)
         WHERE date_dir = ? OR (CASE WHEN ts_day IN (date_dir, date_dir + 1) THEN ts_day ELSE date_dir END) = ?
     """, [day, day, day])
     con.execute("INSERT INTO batches SELECT ?, * FROM staged_batches WHERE date_dir = ?", [day, day])
+    con.execute("DROP TABLE staged_lines")
+    con.execute("DROP TABLE staged_batches")
+    return landing_counts(con, day)
+
+
+def landing_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     counts = con.execute("""
         SELECT count(*) FILTER (date_dir = ?) AS lines_in_folder,
                count(*) FILTER (date_dir <> ?) AS carried_in,
@@ -96,8 +102,6 @@ def land_day(con: duckdb.DuckDBPyConnection, store: LocalRaw | S3Raw, day: date)
     batch_counts = con.execute("""
         SELECT count(*), count(*) FILTER (truncated), count(*) FILTER (error IS NOT NULL)
         FROM batches WHERE partition_date = ?""", [day]).fetchone()
-    con.execute("DROP TABLE staged_lines")
-    con.execute("DROP TABLE staged_batches")
     return {
         "batches": batch_counts[0],
         "batches_truncated": batch_counts[1],

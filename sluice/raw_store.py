@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from sluice.errors import SluiceError
 from sluice.s3 import S3Location, is_s3
@@ -29,6 +29,10 @@ class Batch:
     @property
     def batch_id(self) -> str:
         return self.relative.rsplit("/", 1)[-1].removesuffix(BATCH_SUFFIX)
+
+
+class RawStore(Protocol):
+    def batches(self, day: date) -> list[Batch]: ...
 
 
 def folder_days(day: date) -> tuple[date, date]:
@@ -85,7 +89,7 @@ class S3Raw:
         return found
 
 
-def raw_store(raw_root: str, s3_client=None) -> LocalRaw | S3Raw:
+def raw_store(raw_root: str, s3_client=None) -> RawStore:
     """`raw_root` is a folder or `s3://bucket/prefix` (then `s3_client` reads it)."""
     if is_s3(raw_root):
         if s3_client is None:

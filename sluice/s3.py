@@ -53,6 +53,15 @@ def client():
     return boto3.client("s3")
 
 
+def kms_key_for(client, bucket: str, configured: str = "") -> str:
+    """The configured SSE-KMS key, else the bucket's default one (so objects never fall back to aws/s3)."""
+    if configured:
+        return configured
+    rules = client.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    keys = [r["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID") for r in rules]
+    return next((k for k in keys if k), "")
+
+
 def attach_s3(con: duckdb.DuckDBPyConnection, kms_key_id: str = "") -> None:
     """Give DuckDB (httpfs, already loaded) the environment's S3 credentials, region and endpoint.
 

@@ -19,7 +19,9 @@ DIRECTORY_ENV = "SLUICE_DIRECTORY"
 EXPORT_ENV = "SLUICE_EXPORT"  # s3://bucket/prefix for the training export (optional)
 EXPORT_KMS_KEY_ENV = "SLUICE_EXPORT_KMS_KEY_ID"
 ALLOW_SSE_S3_ENV = "SLUICE_ALLOW_SSE_S3"
-OPTIONAL_ENV = (EXPORT_ENV, EXPORT_KMS_KEY_ENV, ALLOW_SSE_S3_ENV, KEY_SECRETS_ENV)
+SHARDS_ENV = "SLUICE_SHARDS"  # device shards per day (1: no sharding); read when the definitions load
+SHARDS_ROOT_ENV = "SLUICE_SHARDS_ROOT"  # where shards meet (default $SLUICE_HOME/warehouse/shards)
+OPTIONAL_ENV = (EXPORT_ENV, EXPORT_KMS_KEY_ENV, ALLOW_SSE_S3_ENV, KEY_SECRETS_ENV, SHARDS_ROOT_ENV)
 DAGSTER_YAML = """\
 telemetry:
   enabled: false

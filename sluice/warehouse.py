@@ -70,15 +70,29 @@ def private_zone(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(spill_dir, memory_limit, threads)
     try:
-        try:
-            con.execute(f"ATTACH '{db_path}' AS {PRIVATE} (ENCRYPTION_KEY ?)", [key])
-        except duckdb.Error as exc:  # wrong key, corrupt file: DuckDB's text may name the path only
-            raise SluiceError("private_zone_unreadable", type(exc).__name__) from None
+        con.execute(f"ATTACH '{db_path}' AS {PRIVATE} (ENCRYPTION_KEY ?)", [key])
+    except duckdb.Error as exc:  # wrong key, corrupt file: DuckDB's text may name the path only
+        con.close()
+        raise SluiceError("private_zone_unreadable", type(exc).__name__) from None
+    with _guarded(con):
         con.execute(f"USE {PRIVATE}")
-        try:
-            yield con
-            con.execute("CHECKPOINT")
-        except duckdb.Error as exc:  # its text can quote the data it choked on (rule 9)
-            raise SluiceError("private_zone_query_failed", type(exc).__name__) from None
+        yield con
+        con.execute("CHECKPOINT")
+
+
+@contextmanager
+def scratch_zone(spill_dir: Path, *, memory_limit: str = "2GB", threads: int = 2) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection for private data that never becomes a DuckDB file (a shard's
+    work): spills encrypted, errors reported like the private zone's."""
+    with _guarded(_connect(spill_dir, memory_limit, threads)) as con:
+        yield con
+
+
+@contextmanager
+def _guarded(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        yield con
+    except duckdb.Error as exc:  # its text can quote the data it choked on (rule 9)
+        raise SluiceError("private_zone_query_failed", type(exc).__name__) from None
     finally:
         con.close()

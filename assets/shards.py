@@ -1,0 +1,41 @@
+"""Scale-out (SLUICE_SHARDS > 1): one device shard of a day, landed and validated in its own
+process, written as encrypted Parquet where the day's run merges it (`sluice/shards.py`)."""
+
+from datetime import date
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from assets.checks import gate_result, gate_spec
+from orchestration.partitions import day_shards
+from orchestration.resources import SluiceResource
+from sluice import gates
+from sluice.bucket_security import storage_findings
+from sluice.control_plane import counts_only
+from sluice.policy.scope import default_manifest
+from sluice.raw_store import raw_store
+from sluice.s3 import is_s3
+from sluice.shards import run_shard
+
+SHARD = ["private", "validated_shard"]
+
+
+@dg.asset(
+    key=SHARD, group_name="shards", partitions_def=day_shards, kinds={"parquet"},
+    deps=[dg.AssetKey(["raw", "capture_batches"])],
+    description="One device shard of a day: its batches landed and validated, as encrypted Parquet for the day's merge.",
+    check_specs=[gate_spec(SHARD, "storage_security", "Raw and shard buckets are SSE-KMS encrypted and not public; checked before reading.")],
+)
+def validated_shard(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
+    keys = context.partition_key.keys_by_dimension
+    day, shard, shards = date.fromisoformat(keys["date"]), int(keys["shard"]), len(day_shards.get_partitions_def_for_dimension("shard").get_partition_keys())
+    locations = {"raw": sluice.raw_root, "shards": sluice.shard_root()}
+    client = s3.get_client() if any(is_s3(uri) for uri in locations.values()) else None
+    security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
+    if security.passed:
+        with sluice.scratch(client) as con:
+            counts = run_shard(con, raw_store(sluice.raw_root, client), day, shard, shards, default_manifest(), sluice.shard_root())
+        yield dg.MaterializeResult(metadata=counts_only(counts))
+    else:
+        yield dg.MaterializeResult(metadata={"refused": 1})
+    yield gate_result(security, sluice.layout, keys["date"], context.run.run_id)
