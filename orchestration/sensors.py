@@ -1,8 +1,12 @@
-"""The S3 arrivals sensor: new capture batches under `SLUICE_RAW=s3://...` request their day's run.
+"""Sensors of the S3 production path.
 
+`s3_capture_sensor`: new capture batches under `SLUICE_RAW=s3://...` request their day's run.
 `get_objects` lists what changed since the cursor; each touched day gets a run key made of
-the content its run would read (`sluice.arrivals.content_key`), so a batch sent again with the
-same bytes starts no second run, here or (if the cursor were lost) in Dagster's run-key check.
+the content its run would read (`sluice.arrivals.content_key`), so a batch sent again with
+the same bytes starts no second run, here or (if the cursor were lost) in Dagster's run-key
+check. With SLUICE_SHARDS > 1 it requests the day's shard runs instead, tagged with that
+content key, and `shards_done_sensor` requests the day's run once every shard of the same
+content has succeeded.
 """
 
 from datetime import date, datetime, timedelta, timezone
@@ -11,12 +15,15 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_aws.s3.sensor import get_objects
 
-from orchestration.jobs import daily_publish
-from orchestration.partitions import daily
+from orchestration.jobs import daily_publish, day_shards
+from orchestration.partitions import SHARDS, daily
 from orchestration.resources import SluiceResource
 from sluice.arrivals import ArrivalCursor, content_key, days_fed, folder_day
 from sluice.raw_store import S3Raw, folder_days
 from sluice.s3 import S3Location, is_s3
+
+CONTENT_TAG = "sluice/content"
+SHARD_TAG, DATE_TAG = "dagster/partition/shard", "dagster/partition/date"
 
 
 def _partition_open(day: date) -> bool:
@@ -24,9 +31,18 @@ def _partition_open(day: date) -> bool:
     return daily.start.date() <= day < datetime.now(timezone.utc).date()
 
 
+def _requests(day: date, key: str) -> list[dg.RunRequest]:
+    if SHARDS == 1:
+        return [dg.RunRequest(job_name=daily_publish.name, partition_key=day.isoformat(), run_key=key)]
+    return [dg.RunRequest(job_name=day_shards.name, run_key=f"{key}|shard={s}", tags={CONTENT_TAG: key},
+                          partition_key=dg.MultiPartitionKey({"date": day.isoformat(), "shard": str(s)}))
+            for s in range(SHARDS)]
+
+
 @dg.sensor(
-    job=daily_publish, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-    description="New batches under an s3:// raw root request their day's run (run key = the day's content).",
+    jobs=[daily_publish, *([day_shards] if SHARDS > 1 else [])], minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="New batches under an s3:// raw root request their day's run, or its shard runs (run key = the day's content).",
 )
 def s3_capture_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResource, s3: S3Resource):
     if not is_s3(sluice.raw_root):
@@ -48,8 +64,25 @@ def s3_capture_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResourc
         key = content_key(day, [(store.relative(o["Key"]), o["ETag"]) for f in folder_days(day) for o in store.objects(f)])
         if cursor.days.get(day.isoformat()) != key:
             cursor.days[day.isoformat()] = key
-            requests.append(dg.RunRequest(partition_key=day.isoformat(), run_key=key))
+            requests += _requests(day, key)
     cursor.pending = pending
     cursor.advance(objects)
     context.log.info(f"{len(objects)} new object(s), {len(touched)} day(s) touched, {len(requests)} run(s) requested")
     return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[day_shards], request_job=daily_publish,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="When every shard of a day's content has succeeded, request the day's run (merge, transforms, dbt, gates, publish).",
+)
+def shards_done_sensor(context: dg.RunStatusSensorContext):
+    content = context.dagster_run.tags.get(CONTENT_TAG)
+    if content is None:
+        return dg.SkipReason("a shard run launched by hand: its day's run is launched by hand too")
+    runs = context.instance.get_runs(filters=dg.RunsFilter(job_name=day_shards.name, statuses=[dg.DagsterRunStatus.SUCCESS],
+                                                          tags={CONTENT_TAG: content}))
+    done = {run.tags.get(SHARD_TAG) for run in runs}
+    if len(done) < SHARDS:
+        return dg.SkipReason(f"{len(done)} of {SHARDS} shards done")
+    return dg.RunRequest(partition_key=context.dagster_run.tags[DATE_TAG], run_key=f"{content}|day")

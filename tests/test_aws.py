@@ -68,10 +68,15 @@ def _table_digests(manifest: dict) -> dict[str, str]:
 
 
 def test_a_day_lands_from_s3_and_publishes_to_s3_with_a_manifest(s3_day, inbox):
+    batch = sorted((inbox / "raw").rglob("*.jsonl.gz"))[3]  # and a copy the agent's crash cut in half
+    cut = f"agents/{batch.relative_to(inbox / 'raw').as_posix()}".replace(".jsonl.gz", "-cut.jsonl.gz")
+    boto3.client("s3").put_object(Bucket="capture-raw", Key=cut, Body=batch.read_bytes()[: batch.stat().st_size // 2])
+
     assert _run() == EXIT_PUBLISHED
     counts = counts_for(s3_day["home"], DAY)
-    assert counts["lines_read"] == raw_lines(inbox / "raw", DAY.isoformat()) > 0
-    assert counts["promoted"] > 0
+    assert counts["batches_truncated"] == 1 and counts["reason:unreadable:truncated_line"] == 1
+    assert counts["lines_read"] - counts["duplicate"] - 1 == raw_lines(inbox / "raw", DAY.isoformat()) > 0
+    assert counts["duplicate"] > 0 and counts["promoted"] > 0
 
     s3 = boto3.client("s3")
     manifest = read_manifest(s3, S3Location.parse(EXPORT), DAY)

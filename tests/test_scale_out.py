@@ -3,10 +3,12 @@ the result must equal the unsharded day's, and the shards must be encrypted wher
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import duckdb
@@ -106,3 +108,23 @@ def test_a_sharded_day_on_s3_equals_the_unsharded_day(aws, sluice_home, inbox, t
             path = tmp_path / "shard.parquet"
             path.write_bytes(body)
             duckdb.sql(f"SELECT * FROM read_parquet('{path}')").fetchall()
+
+
+def test_sharded_sensors_request_each_shard_then_the_day_once_all_succeeded(aws, sluice_home, inbox, tmp_path):
+    make_bucket("capture-raw", key_id=kms_key())
+    make_bucket("sluice-shards", key_id=kms_key())
+    upload_tree(inbox / "raw", "capture-raw", "agents")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_HOME", "DBT_ENV_SECRET"))}
+    env.update(SLUICE_HOME=str(tmp_path / "home"), SLUICE_SHARDS="2", SLUICE_RAW="s3://capture-raw/agents",
+               SLUICE_SHARDS_ROOT="s3://sluice-shards/day-shards", SLUICE_DIRECTORY=str(inbox / "directory.csv"))
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("sharded_sensors.py"))], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+
+    requested = report["requested"]
+    assert [(r["job"], r["partition"]) for r in requested] == [("day_shards", f"{DAY.isoformat()}|0"), ("day_shards", f"{DAY.isoformat()}|1")]
+    content = {r["tags"]["sluice/content"] for r in requested}
+    assert len(content) == 1 and len({r["run_key"] for r in requested}) == 2
+    assert report["after_each_shard"] == [{"skip": "1 of 2 shards done"},
+                                          {"partition": DAY.isoformat(), "run_key": f"{content.pop()}|day"}]
