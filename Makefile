@@ -31,6 +31,7 @@ ui: setup
 bench: setup
 	$(BIN)/uv sync --frozen --quiet --group bench
 	$(BIN)/python bench/pipeline_day.py
+	$(BIN)/python bench/sharded_day.py
 	$(BIN)/python bench/redaction.py
 
 clean:
