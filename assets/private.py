@@ -12,7 +12,7 @@ from assets.checks import PARTITION_TAG, gate_result, gate_spec
 from assets.shards import SHARD
 from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
 from orchestration.resources import ExpectationsResource, SluiceResource
-from sluice import gates
+from sluice import audit, gates
 from sluice.bucket_security import storage_findings
 from sluice.control_plane import counts_only
 from sluice.landing import land_day
@@ -72,6 +72,7 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
 )
 def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
     day, manifest = _day(context), default_manifest()
+    audit.record_manifest(sluice.layout.audit_log, manifest.manifest_version)
     with sluice.private(reads_shards=SHARDS > 1) as con:
         if SHARDS > 1:  # the shards validated their devices; merged here, deduplicated across shards
             counts = merge_validation(con, sluice.shard_root(), day, SHARDS)

@@ -12,6 +12,7 @@ from orchestration.dbt_project import dbt_project
 from orchestration.jobs import daily_publish, day_shards
 from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, sluice_resource
+from orchestration.schedules import daily_schedule
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
 from sluice.settings import configure
 
@@ -24,7 +25,7 @@ defs = dg.Definitions(
             *([shards.validated_shard] if SHARDS > 1 else [])],
     asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
     jobs=[daily_publish, *([day_shards] if SHARDS > 1 else [])],
-    schedules=[dg.build_schedule_from_partitioned_job(daily_publish, hour_of_day=3)],
+    schedules=[daily_schedule],
     sensors=[s3_capture_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
     resources={
         "sluice": sluice_resource(),

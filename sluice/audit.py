@@ -49,11 +49,27 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 
 def verify(path: Path) -> int | None:
-    """The 1-based number of the first record that breaks the chain, or None when intact."""
+    """The 1-based number of the first record that breaks the chain (or is not a record), or None when intact."""
     prev = GENESIS
-    for number, record in enumerate(read(path), start=1):
+    lines = path.read_text().splitlines() if path.exists() else []
+    for number, line in enumerate((line for line in lines if line.strip()), start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            return number
+        if not isinstance(record, dict):
+            return number
         body = {k: v for k, v in record.items() if k != "hash"}
         if record.get("prev") != prev or _digest(body) != record.get("hash"):
             return number
         prev = record["hash"]
     return None
+
+
+def record_manifest(path: Path, manifest_version: str) -> bool:
+    """Append a `manifest_change` record when `manifest_version` differs from the last one recorded."""
+    last = next((r["manifest_version"] for r in reversed(read(path)) if r["action"] == "manifest_change"), None)
+    if last == manifest_version:
+        return False
+    append(path, "manifest_change", manifest_version=manifest_version, previous=last)
+    return True

@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     shard.add_argument("--date", type=_date, required=True)
     shard.add_argument("--shard", type=int, required=True)
 
+    audit_cmd = sub.add_parser("audit", help="the audit log: `verify` checks its hash chain (exit 0 intact, 3 broken)")
+    audit_cmd.add_argument("action", choices=["verify"])
+    audit_cmd.add_argument("--home", type=Path)
+
     ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1 over $SLUICE_HOME's instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--home", type=Path)
@@ -97,6 +101,17 @@ def run_and_report(day: date) -> int:
     return _report_failures(outcome)
 
 
+def _verify_audit(layout) -> int:
+    from sluice import audit
+
+    broken = audit.verify(layout.audit_log)
+    if broken is not None:
+        print(f"audit log BROKEN at record {broken}: edited, removed or inserted ({layout.audit_log})")
+        return EXIT_BLOCKED
+    print(f"audit log intact: {len(audit.read(layout.audit_log))} records, hash chain verified ({layout.audit_log})")
+    return EXIT_PUBLISHED
+
+
 def _report_failures(outcome) -> int:
     for gate, gate_counts in outcome.failed_gates.items():
         detail = ", ".join(f"{k}={v}" for k, v in gate_counts.items())
@@ -120,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
         if args.command == "run":
             return run_and_report(args.date)
+        if args.command == "audit":
+            return _verify_audit(layout)
         if args.command == "shard":
             from orchestration.runner import run_shard
 

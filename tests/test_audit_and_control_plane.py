@@ -31,3 +31,22 @@ def test_control_plane_metadata_takes_counts_under_safe_names_only(bad):
 def test_control_plane_accepts_reason_codes():
     assert counts_only({"reason:contract:payload.x:int_type": 3, "excluded:consent": 0}) == {
         "reason:contract:payload.x:int_type": 3, "excluded:consent": 0}
+
+
+def test_audit_verify_command_reports_an_intact_and_a_tampered_log(sluice_home, capsys):
+    from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+    from sluice.home import SluiceHome
+
+    log = SluiceHome(sluice_home).audit_log
+    assert audit.record_manifest(log, "v1-aaaa") and not audit.record_manifest(log, "v1-aaaa")
+    assert audit.record_manifest(log, "v2-bbbb")
+    audit.append(log, "publish", day="2026-11-02", rows={"t": 3})
+    assert main(["audit", "verify"]) == EXIT_PUBLISHED
+    assert "intact: 3 records" in capsys.readouterr().out
+    assert [r["previous"] for r in audit.read(log) if r["action"] == "manifest_change"] == [None, "v1-aaaa"]
+
+    log.write_text(log.read_text().replace('"t": 3', '"t": 4'))
+    assert main(["audit", "verify"]) == EXIT_BLOCKED
+    assert "BROKEN at record 3" in capsys.readouterr().out
+    log.write_text(log.read_text() + "not json\n")
+    assert main(["audit", "verify"]) == EXIT_BLOCKED

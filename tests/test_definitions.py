@@ -1,8 +1,10 @@
 """The code location as the UI and the schedule see it."""
 
 import json
+from datetime import datetime
 
 import dagster as dg
+import pytest
 
 from assets.dbt_models import SluiceDbtTranslator, dbt_build_args
 
@@ -40,3 +42,19 @@ def test_translator_keys_models_by_zone_and_sources_by_schema():
     assert t.get_asset_key(model) == dg.AssetKey(["training", "interaction_steps"])
     assert t.get_group_name(model) == "training"
     assert t.get_asset_key(source) == dg.AssetKey(["private", "eligible_events"])
+
+
+@pytest.mark.parametrize("local_time, zone, partition", [
+    ("2026-11-03T03:00", "UTC", "2026-11-02"),
+    ("2026-11-03T03:00", "America/Los_Angeles", "2026-11-02"),  # 11:00 UTC: the 2nd has ended
+    ("2026-11-03T03:00", "Asia/Tokyo", "2026-11-01"),  # 18:00 UTC on the 2nd: the 2nd has not ended
+])
+def test_the_schedule_requests_the_last_finished_utc_day(local_time, zone, partition):
+    from zoneinfo import ZoneInfo
+
+    from orchestration.schedules import daily_schedule
+
+    at = datetime.fromisoformat(local_time).replace(tzinfo=ZoneInfo(zone))
+    request = daily_schedule(dg.build_schedule_context(scheduled_execution_time=at))
+    assert request.partition_key == partition and request.run_key == f"scheduled:{partition}"
+    assert daily_schedule.cron_schedule == "0 3 * * *" and daily_schedule.execution_timezone == "UTC"
