@@ -7,12 +7,12 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
-from assets import candidate_checks, dbt_models, private, publish, raw, shards
+from assets import candidate_checks, dbt_models, lifecycle, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
-from orchestration.jobs import daily_publish, day_shards
+from orchestration.jobs import daily_publish, day_shards, retention
 from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, sluice_resource
-from orchestration.schedules import daily_schedule
+from orchestration.schedules import daily_schedule, retention_schedule
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
 from sluice.settings import configure
 
@@ -21,11 +21,11 @@ configure()  # local defaults for what the environment does not set (never overr
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 defs = dg.Definitions(
-    assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish]),
+    assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish, lifecycle]),
             *([shards.validated_shard] if SHARDS > 1 else [])],
     asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
-    jobs=[daily_publish, *([day_shards] if SHARDS > 1 else [])],
-    schedules=[daily_schedule],
+    jobs=[daily_publish, retention, *([day_shards] if SHARDS > 1 else [])],
+    schedules=[daily_schedule, retention_schedule],
     sensors=[s3_capture_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
     resources={
         "sluice": sluice_resource(),

@@ -18,3 +18,10 @@ day_shards = dg.define_asset_job(
     executor_def=dg.in_process_executor,  # one shard per run; shards of a day run side by side as separate runs
     description="Land and validate one device shard of a day (SLUICE_SHARDS > 1); the day's run merges them.",
 )
+
+retention = dg.define_asset_job(
+    "retention",
+    selection=dg.AssetSelection.assets(["lifecycle", "retention_purge"]),
+    executor_def=dg.in_process_executor,
+    description="Purge raw batches and private-zone rows past the manifest's retention (rule 10).",
+)

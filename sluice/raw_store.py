@@ -7,6 +7,7 @@ gzip reader consumes chunk by chunk, so an S3 object is streamed, never loaded w
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,18 @@ class Batch:
 class RawStore(Protocol):
     def batches(self, day: date) -> list[Batch]: ...
 
+    def days(self) -> list[date]: ...
+
+    def delete_day(self, day: date) -> int: ...
+
+
+def folder_date(name: str) -> date | None:
+    """The day of a `date=D` folder name, or None."""
+    try:
+        return date.fromisoformat(name.removeprefix("date=")) if name.startswith("date=") else None
+    except ValueError:
+        return None
+
 
 def folder_days(day: date) -> tuple[date, date]:
     return day - timedelta(days=1), day
@@ -57,6 +70,20 @@ class LocalRaw:
             for path in sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}")):
                 found.append(Batch(path.relative_to(self.root).as_posix(), folder_day, lambda p=path: p.open("rb")))
         return found
+
+
+    def days(self) -> list[date]:
+        """The days that have a `date=D` folder."""
+        if not self.root.is_dir():
+            return []
+        return sorted(d for d in (folder_date(p.name) for p in self.root.iterdir() if p.is_dir()) if d is not None)
+
+    def delete_day(self, day: date) -> int:
+        """Delete folder `date=D` with its batches; the number of batches deleted."""
+        folder = self.root / f"date={day.isoformat()}"
+        batches = len(list(folder.glob(f"device=*/*{BATCH_SUFFIX}")))
+        shutil.rmtree(folder, ignore_errors=True)
+        return batches
 
 
 class S3Raw:
@@ -87,6 +114,26 @@ class S3Raw:
             for obj in sorted(self.objects(folder_day), key=lambda o: o["Key"]):
                 found.append(Batch(self.relative(obj["Key"]), folder_day, lambda k=obj["Key"]: self._open(k)))
         return found
+
+
+    def days(self) -> list[date]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = f"{self.location.prefix}/" if self.location.prefix else ""
+        found = set()
+        for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix, Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                day = folder_date(common["Prefix"].removeprefix(prefix).rstrip("/"))
+                if day is not None:
+                    found.add(day)
+        return sorted(found)
+
+    def delete_day(self, day: date) -> int:
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = self.location.key(f"date={day.isoformat()}") + "/"
+        keys = [o["Key"] for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix) for o in page.get("Contents", [])]
+        for start in range(0, len(keys), 1000):
+            self.client.delete_objects(Bucket=self.location.bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+        return sum(1 for k in keys if is_batch_key(self.relative(k)))
 
 
 def raw_store(raw_root: str, s3_client=None) -> RawStore:

@@ -1,0 +1,37 @@
+"""Policy rule 10, retention: raw batches and private-zone rows of days older than the scope
+manifest's `retention_days` are deleted. Day D is kept while D >= today - retention_days.
+
+The training and analytics zones are not purged here: they hold no direct identifier and
+are what the policy allows to keep; erasure (rule 2) is what removes a person from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from sluice.raw_store import RawStore
+
+PRIVATE_TABLES = ("batches", "landed_lines", "events", "quarantine", "line_outcomes", "eligible_events",
+                  "exclusions", "redactions")
+
+
+def cutoff(today: date, retention_days: int) -> date:
+    """The oldest day kept."""
+    return today - timedelta(days=retention_days)
+
+
+def purge_raw(store: RawStore, keep_from: date) -> dict[str, int]:
+    old = [day for day in store.days() if day < keep_from]
+    return {"raw_days_purged": len(old), "raw_batches_purged": sum(store.delete_day(day) for day in old)}
+
+
+def purge_private(con: duckdb.DuckDBPyConnection, keep_from: date) -> dict[str, int]:
+    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    counts = {}
+    for table in PRIVATE_TABLES:
+        if table in present:
+            counts[f"private_rows_purged:{table}"] = con.execute(
+                f"DELETE FROM {table} WHERE partition_date < ?", [keep_from]).fetchone()[0]
+    return counts
