@@ -62,7 +62,8 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
 
 
 @dg.asset(
-    key=VALIDATED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(LANDED)],
+    key=VALIDATED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
+    deps=[dg.AssetKey(LANDED), dg.AssetKey(["lifecycle", "erasure"])],
     description="Capture-format-v1 events, deduplicated on event_id; the rest quarantined with a reason (rules 1, 9).",
     check_specs=[
         gate_spec(VALIDATED, "line_conservation", "Lines read = valid + quarantined + duplicates + unreadable + other-day."),

@@ -3,7 +3,7 @@
 import dagster as dg
 
 
-ZONES = dg.AssetSelection.groups("private", "training", "analytics", "publish")
+ZONES = dg.AssetSelection.groups("private", "training", "analytics", "publish") | dg.AssetSelection.assets(["lifecycle", "erasure"])
 
 daily_publish = dg.define_asset_job(
     "daily_publish",

@@ -17,7 +17,7 @@ from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
 from sluice.home import SluiceHome
 from sluice.errors import SluiceError
 from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys
-from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, SHARDS_ROOT_ENV,
+from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, ERASURES_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, SHARDS_ROOT_ENV,
                              dbt_profile_env)
 from sluice.s3 import S3Location, attach_s3, is_s3, kms_key_for
 from sluice.shards import use_parquet_key
@@ -55,6 +55,7 @@ class SluiceResource(dg.ConfigurableResource):
     pseudonym_key: str = ""
     key_secrets: str = ""
     shards_root: str = ""  # where device shards meet (s3:// when shards run on several machines)
+    erasures: str = ""  # CSV of erasure requests (employee_id, requested_at); withdrawn consent needs none
     _keys: Keys | None = PrivateAttr(default=None)
 
     @property
@@ -133,4 +134,5 @@ def sluice_resource() -> SluiceResource:
         pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
         key_secrets=dg.EnvVar(KEY_SECRETS_ENV),
         shards_root=dg.EnvVar(SHARDS_ROOT_ENV),
+        erasures=dg.EnvVar(ERASURES_ENV),
     )

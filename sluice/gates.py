@@ -41,6 +41,16 @@ def storage_security(findings: dict[str, list[str]]) -> Gate:
     )
 
 
+def erasure_verified(left: dict[str, int]) -> Gate:
+    """`left`: what remains of erased employees, per place (raw, private tables, training tables, stale exports)."""
+    return Gate(
+        "erasure_verified",
+        not any(left.values()),
+        "Nothing of an employee with withdrawn consent or an erasure request is left in any zone (rule 2).",
+        {"left": sum(left.values()), **{f"left:{k}": v for k, v in left.items()}},
+    )
+
+
 def freshness(landing: dict[str, int]) -> Gate:
     """A day with no capture at all is suspicious, but never blocking: back-dated runs are fine."""
     return Gate(

@@ -47,21 +47,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, table: str) -> dict:
+def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, table: str,
+                    source: str | None = None) -> dict:
+    """Write `source` (a relation; default the private candidate table) as the day's version `v=<run_id>`."""
     day_dir = home.training / table / f"date={day.isoformat()}"
     final, tmp = day_dir / f"v={run_id}", day_dir / f"_tmp_v={run_id}"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(final, ignore_errors=True)
     tmp.mkdir(parents=True)
     part = tmp / "part-0.parquet"
-    con.execute(f"COPY (SELECT * FROM private.training.{table} ORDER BY ALL) TO '{part}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * FROM {source or f'private.training.{table}'} ORDER BY ALL) TO '{part}' (FORMAT parquet)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{part}')").fetchone()[0]
     files = [{"path": (final / part.name).relative_to(home.training).as_posix(), "sha256": _sha256(part), "rows": rows}]
     os.rename(tmp, final)
     return {"rows": rows, "files": files}
 
 
-def _write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
+def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
     tmp = home.warehouse / f"_tmp_analytics_{run_id}.duckdb"
     tmp.unlink(missing_ok=True)
     if home.analytics_db.exists():
@@ -93,17 +95,18 @@ def _write_marker(home: SluiceHome, day: date, body: dict) -> Path:
     return marker
 
 
-def _drop_unmarked_versions(home: SluiceHome, day: date, run_id: str) -> None:
+def _drop_unmarked_versions(home: SluiceHome, day: date, marker: dict) -> None:
+    kept = {Path(f["path"]).parent.name for info in marker["tables"].values() for f in info["files"]}
     for table in TRAINING_TABLES:
         for old in (home.training / table / f"date={day.isoformat()}").glob("*v=*"):
-            if old.name != f"v={run_id}":
+            if old.name not in kept:
                 shutil.rmtree(old, ignore_errors=True)
 
 
 def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, manifest_version: str) -> Publication:
     """Publish day D from the private zone's candidate tables; `con` has `private` attached."""
     training = {table: _write_training(con, home, day, run_id, table) for table in TRAINING_TABLES}
-    analytics = _write_analytics(con, home, day, run_id)
+    analytics = write_analytics(con, home, day, run_id)
     body = {
         "date": day.isoformat(),
         "run_id": run_id,
@@ -114,7 +117,7 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
         "code_version": code_version(),
     }
     marker = _write_marker(home, day, body)
-    _drop_unmarked_versions(home, day, run_id)
+    _drop_unmarked_versions(home, day, body)
     rows = {**{t: v["rows"] for t, v in training.items()}, **analytics}
     audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows,
                  manifest_version=manifest_version)
@@ -124,3 +127,34 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
 def published_marker(home: SluiceHome, day: date) -> dict | None:
     marker = home.markers / f"{day.isoformat()}.json"
     return json.loads(marker.read_text()) if marker.exists() else None
+
+
+def published_days(home: SluiceHome) -> list[date]:
+    return sorted(date.fromisoformat(p.stem) for p in home.markers.glob("*.json") if not p.name.startswith("_tmp"))
+
+
+def files_relation(home: SluiceHome, files: list[dict]) -> str:
+    """SQL reading the Parquet files a marker names (no hive columns from the folder names)."""
+    listed = ", ".join(f"'{home.training / f['path']}'" for f in files)
+    return f"read_parquet([{listed}], hive_partitioning = false)"
+
+
+def rewrite_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, keep: str,
+                     reason: str) -> dict[str, int]:
+    """Re-publish day D's training files keeping only rows where `keep` (SQL) holds: new versions for the
+    tables that lose rows, then a new marker naming them (the rest unchanged), then the old versions go.
+    Returns rows removed per table."""
+    marker = published_marker(home, day)
+    removed = {}
+    for table, info in marker["tables"].items():
+        relation = files_relation(home, info["files"]) if info["files"] else None
+        gone = con.execute(f"SELECT count(*) FROM {relation} WHERE NOT ({keep})").fetchone()[0] if relation else 0
+        if gone:
+            marker["tables"][table] = _write_training(con, home, day, run_id, table, f"(SELECT * FROM {relation} WHERE {keep})")
+            removed[table] = gone
+    if removed:
+        marker["rewritten"] = [*marker.get("rewritten", []), {"run_id": run_id, "reason": reason, "rows_removed": removed,
+                               "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
+        _write_marker(home, day, marker)
+        _drop_unmarked_versions(home, day, marker)
+    return removed

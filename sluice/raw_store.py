@@ -7,6 +7,7 @@ gzip reader consumes chunk by chunk, so an S3 object is streamed, never loaded w
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
@@ -33,11 +34,15 @@ class Batch:
 
 
 class RawStore(Protocol):
+    def folder(self, folder_day: date) -> list[Batch]: ...
+
     def batches(self, day: date) -> list[Batch]: ...
 
     def days(self) -> list[date]: ...
 
     def delete_day(self, day: date) -> int: ...
+
+    def replace(self, relative: str, data: bytes | None) -> None: ...
 
 
 def folder_date(name: str) -> date | None:
@@ -61,16 +66,28 @@ class LocalRaw:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def folder(self, folder_day: date) -> list[Batch]:
+        """The batches under `date=<folder_day>/`."""
+        paths = sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}"))
+        return [Batch(p.relative_to(self.root).as_posix(), folder_day, lambda p=p: p.open("rb")) for p in paths]
+
     def batches(self, day: date) -> list[Batch]:
         """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
         if not self.root.is_dir():
             raise SluiceError("raw_root_missing", "the raw root is not a readable folder")
-        found = []
-        for folder_day in folder_days(day):
-            for path in sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}")):
-                found.append(Batch(path.relative_to(self.root).as_posix(), folder_day, lambda p=path: p.open("rb")))
-        return found
+        return [batch for folder_day in folder_days(day) for batch in self.folder(folder_day)]
 
+    def replace(self, relative: str, data: bytes | None) -> None:
+        """Rewrite a batch atomically (a `_tmp` name, then rename), or delete it when `data` is None."""
+        path = self.root / relative
+        if data is None:
+            path.unlink(missing_ok=True)
+            if not any(path.parent.iterdir()):  # the device folder's name is an identifier too
+                path.parent.rmdir()
+            return
+        tmp = path.with_name(f"_tmp_{path.name}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
 
     def days(self) -> list[date]:
         """The days that have a `date=D` folder."""
@@ -108,12 +125,20 @@ class S3Raw:
         with closing(body):
             yield body
 
+    def folder(self, folder_day: date) -> list[Batch]:
+        return [Batch(self.relative(o["Key"]), folder_day, lambda k=o["Key"]: self._open(k))
+                for o in sorted(self.objects(folder_day), key=lambda o: o["Key"])]
+
     def batches(self, day: date) -> list[Batch]:
-        found = []
-        for folder_day in folder_days(day):
-            for obj in sorted(self.objects(folder_day), key=lambda o: o["Key"]):
-                found.append(Batch(self.relative(obj["Key"]), folder_day, lambda k=obj["Key"]: self._open(k)))
-        return found
+        return [batch for folder_day in folder_days(day) for batch in self.folder(folder_day)]
+
+    def replace(self, relative: str, data: bytes | None) -> None:
+        """Rewrite a batch (a PUT replaces an object whole) or delete it; the bucket's default encryption applies."""
+        key = self.location.key(relative)
+        if data is None:
+            self.client.delete_object(Bucket=self.location.bucket, Key=key)
+        else:
+            self.client.put_object(Bucket=self.location.bucket, Key=key, Body=data)
 
 
     def days(self) -> list[date]:

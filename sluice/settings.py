@@ -21,7 +21,8 @@ EXPORT_KMS_KEY_ENV = "SLUICE_EXPORT_KMS_KEY_ID"
 ALLOW_SSE_S3_ENV = "SLUICE_ALLOW_SSE_S3"
 SHARDS_ENV = "SLUICE_SHARDS"  # device shards per day (1: no sharding); read when the definitions load
 SHARDS_ROOT_ENV = "SLUICE_SHARDS_ROOT"  # where shards meet (default $SLUICE_HOME/warehouse/shards)
-OPTIONAL_ENV = (EXPORT_ENV, EXPORT_KMS_KEY_ENV, ALLOW_SSE_S3_ENV, KEY_SECRETS_ENV, SHARDS_ROOT_ENV)
+ERASURES_ENV = "SLUICE_ERASURES"  # CSV of erasure requests: employee_id,requested_at (optional)
+OPTIONAL_ENV = (EXPORT_ENV, EXPORT_KMS_KEY_ENV, ALLOW_SSE_S3_ENV, KEY_SECRETS_ENV, SHARDS_ROOT_ENV, ERASURES_ENV)
 DAGSTER_YAML = """\
 telemetry:
   enabled: false

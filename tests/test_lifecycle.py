@@ -1,25 +1,38 @@
-"""Lifecycle (policy rules 2 and 10): retention purge, through the real Dagster job."""
+"""Lifecycle (policy rules 2 and 10): erasure and retention, through the real Dagster jobs."""
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import boto3
 import dagster as dg
+from conftest import DAY, SMALL
+from s3_buckets import kms_key, make_bucket
 
 from sluice import audit
+from sluice.cli import EXIT_PUBLISHED, main
+from sluice.erasure import reference
+from sluice.export import read_manifest
 from sluice.home import SluiceHome
 from sluice.landing import land_day
+from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import default_manifest
+from sluice.publish import published_marker
 from sluice.raw_store import LocalRaw
 from sluice.retention import PRIVATE_TABLES
+from sluice.s3 import S3Location
 from sluice.simulate import simulate
 from sluice.transforms import load_directory, transform_day
 from sluice.validation import validate_day
 from sluice.warehouse import private_zone
 
-AGES = (40, 31, 30, 29, 1)  # days before today; the manifest keeps 30
+AGES = (40, 31, 30, 29, 1)
+EXPORT = "s3://training-export/sluice"  # days before today; the manifest keeps 30
 
 
 def _private_days(home: SluiceHome) -> dict[str, set]:
@@ -63,3 +76,79 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
     assert {t: purge["counts"][f"private_rows_purged:{t}"] for t in PRIVATE_TABLES} == rows_before
     assert rows_before["landed_lines"] > 0 and rows_before["eligible_events"] > 0
     assert audit.verify(home.audit_log) is None
+
+
+def _bytes_everywhere(*roots: Path) -> bytes:
+    """Every file under `roots`, gzip members decompressed."""
+    blobs = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                blobs.append(gzip.decompress(data) if path.name.endswith(".gz") else data)
+    return b"\n".join(blobs)
+
+
+def _private_hits(home: SluiceHome, needles: list[str]) -> int:
+    with private_zone(home.private_db, os.environ["SLUICE_ENCRYPTION_KEY"], home.spill) as con:
+        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'private'"
+                             " AND table_name NOT IN ('directory')").fetchall()
+        return sum(con.execute(f"SELECT count(*) FROM private.{schema}.{table} t WHERE contains(t::VARCHAR, ?)", [needle]).fetchone()[0]
+                   for schema, table in tables for needle in needles)
+
+
+def test_withdrawal_and_an_erasure_request_remove_two_people_from_every_zone(aws, sluice_home, inbox, tmp_path, monkeypatch, capsys):
+    make_bucket("training-export", key_id=kms_key())
+    monkeypatch.setenv("SLUICE_EXPORT", EXPORT)
+    days = [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]
+    for day in days[1:]:
+        simulate(day, SMALL["employees"], inbox, seed=SMALL["seed"], events_per_employee=SMALL["events_per_employee"])
+    for day in days:
+        assert main(["run", "--date", day.isoformat()]) == EXIT_PUBLISHED
+    home = SluiceHome(sluice_home)
+    with (inbox / "directory.csv").open() as handle:
+        staff = list(csv.DictReader(handle))
+    published = _bytes_everywhere(home.training)
+    key = os.environ["SLUICE_PSEUDONYM_KEY"]
+    chosen = [e for e in staff if e["consent"] == "granted" and pseudonym(key, "employee", e["employee_id"]).encode() in published][:2]
+    assert len(chosen) == 2
+    withdrawn, requested = chosen
+    rows = [{**e, "consent": "withdrawn"} if e is withdrawn else e for e in staff]
+    with (inbox / "directory.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(staff[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (tmp_path / "erasures.csv").write_text(f"employee_id,requested_at\n{requested['employee_id']},2026-11-20T09:00:00Z\n")
+    monkeypatch.setenv("SLUICE_ERASURES", str(tmp_path / "erasures.csv"))
+    devices = {p.parent.name for p in (inbox / "raw").rglob("*.jsonl.gz")
+               if requested["employee_id"].encode() in gzip.decompress(p.read_bytes())}
+
+    assert main(["run", "--date", days[-1].isoformat()]) == EXIT_PUBLISHED  # the next run
+
+    people = [withdrawn, requested]
+    ids = [e["employee_id"] for e in people]
+    marks = [pseudonym(key, "employee", i) for i in ids] + ids + [e["email"] for e in people]
+    # Their events are gone from raw (others' messages may still mention them there, until retention);
+    # nothing of them, mentions included, is in training, analytics or the exports.
+    assert not [m for m in marks[:4] if m.encode() in _bytes_everywhere(inbox / "raw")]
+    assert not [m for m in marks if m.encode() in _bytes_everywhere(home.training)]
+    assert not [m for m in marks if m.encode() in home.analytics_db.read_bytes()]
+    assert not [d for d in devices if any((inbox / "raw").rglob(d))]  # their device folders are gone
+    assert _private_hits(home, marks[:4]) == 0
+    s3 = boto3.client("s3")
+    for obj in s3.list_objects_v2(Bucket="training-export")["Contents"]:
+        body = s3.get_object(Bucket="training-export", Key=obj["Key"])["Body"].read()
+        assert not [m for m in marks if m.encode() in body], obj["Key"]
+    for day in days:
+        assert read_manifest(s3, S3Location.parse(EXPORT), day)["tables"] == published_marker(home, day)["tables"]
+
+    erasures = [r for r in audit.read(home.audit_log) if r["action"] == "erasure"]
+    completed = {c["subject"]: c for r in erasures for c in r["completed"]}
+    assert completed[reference(pseudonym(key, "employee", ids[0]))]["source"] == "consent_withdrawn"
+    request = completed[reference(pseudonym(key, "employee", ids[1]))]
+    assert request["source"] == "erasure_request" and request["requested_at"] == "2026-11-20T09:00:00Z"
+    assert request["completed_at"] >= "2026-11-20"
+    last = erasures[-1]["counts"]
+    assert last["training_days_rewritten"] == 3 and last["analytics_days_recomputed"] == 3 and last["raw_lines_erased"] > 0
+    assert audit.verify(home.audit_log) is None
+    assert not [m for m in marks if m in home.audit_log.read_text() or m in capsys.readouterr().out]

@@ -78,7 +78,7 @@ def test_clean_day_publishes_and_nothing_identifying_reaches_a_published_file(ho
     assert turns > 0 and "<EMAIL_1>" in values and "<PERSON_1>" in values
     published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
     assert not [i for i in identifiers(inbox) if i.encode() in published_bytes]
-    assert [r["action"] for r in audit.read(home.audit_log)] == ["publish"]
+    assert [r["action"] for r in audit.read(home.audit_log)] == ["erasure", "manifest_change", "publish"]  # withdrawn consent: erased
     assert audit.verify(home.audit_log) is None
 
 
