@@ -15,7 +15,7 @@ from conftest import DAY, SMALL
 from s3_buckets import kms_key, make_bucket
 
 from sluice import audit
-from sluice.cli import EXIT_PUBLISHED, main
+from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from sluice.erasure import reference
 from sluice.export import read_manifest
 from sluice.home import SluiceHome
@@ -152,3 +152,23 @@ def test_withdrawal_and_an_erasure_request_remove_two_people_from_every_zone(aws
     assert last["training_days_rewritten"] == 3 and last["analytics_days_recomputed"] == 3 and last["raw_lines_erased"] > 0
     assert audit.verify(home.audit_log) is None
     assert not [m for m in marks if m in home.audit_log.read_text() or m in capsys.readouterr().out]
+
+
+def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home, inbox, tmp_path, monkeypatch, capsys):
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    home, key = SluiceHome(sluice_home), os.environ["SLUICE_PSEUDONYM_KEY"]
+    with (inbox / "directory.csv").open() as handle:
+        staff = [e for e in csv.DictReader(handle) if e["consent"] == "granted"]
+    subject = next(e for e in staff if pseudonym(key, "employee", e["employee_id"]).encode() in _bytes_everywhere(home.training))
+    (tmp_path / "erasures.csv").write_text(f"employee_id,requested_at\n{subject['employee_id']},2026-11-20T09:00:00Z\n")
+    monkeypatch.setenv("SLUICE_ERASURES", str(tmp_path / "erasures.csv"))
+    monkeypatch.setattr("assets.lifecycle.erase_training", lambda con, layout, run_id: ([], 0))  # a regression
+    capsys.readouterr()
+
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_BLOCKED
+    err = capsys.readouterr().err
+    assert "GATE FAILED lifecycle/erasure:erasure_verified" in err and "left:training:interaction_steps=" in err
+    records = audit.read(home.audit_log)
+    assert records[-1]["action"] == "block" and records[-1]["gate"] == "erasure_verified"
+    assert not [c for r in records if r["action"] == "erasure" for c in r["completed"] if c["source"] == "erasure_request"]
+    assert subject["employee_id"] not in err
