@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     shard.add_argument("--date", type=_date, required=True)
     shard.add_argument("--shard", type=int, required=True)
 
+    report = sub.add_parser("report", help="transparency report for one employee (Markdown, or JSON with --json)")
+    report.add_argument("--employee", required=True)
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--home", type=Path)
+
     audit_cmd = sub.add_parser("audit", help="the audit log: `verify` checks its hash chain (exit 0 intact, 3 broken)")
     audit_cmd.add_argument("action", choices=["verify"])
     audit_cmd.add_argument("--home", type=Path)
@@ -101,6 +106,25 @@ def run_and_report(day: date) -> int:
     return _report_failures(outcome)
 
 
+def _report(layout, employee_id: str, as_json: bool) -> int:
+    from orchestration.resources import load_keys
+    from sluice import report
+    from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
+    from sluice.policy.scope import default_manifest
+    from sluice.settings import DIRECTORY_ENV
+    from sluice.transforms import load_directory
+    from sluice.warehouse import private_zone
+
+    if not layout.private_db.exists():
+        raise SluiceError("private_zone_missing", "no day has been run in this home")
+    keys = load_keys(os.environ[ENCRYPTION_KEY_ENV], os.environ[PSEUDONYM_KEY_ENV], os.environ[KEY_SECRETS_ENV])
+    with private_zone(layout.private_db, keys.encryption, layout.spill) as con:
+        load_directory(con, Path(os.environ[DIRECTORY_ENV]))
+        found = report.employee_report(con, layout, employee_id, keys.pseudonym, default_manifest())
+    print(report.as_json(found) if as_json else report.markdown(found))
+    return EXIT_PUBLISHED
+
+
 def _verify_audit(layout) -> int:
     from sluice import audit
 
@@ -135,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
         if args.command == "run":
             return run_and_report(args.date)
+        if args.command == "report":
+            return _report(layout, args.employee, args.json)
         if args.command == "audit":
             return _verify_audit(layout)
         if args.command == "shard":

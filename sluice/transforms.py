@@ -84,8 +84,9 @@ def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: s
     return counts
 
 
-def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest, pseudonym_key: str) -> dict[str, int]:
-    con.execute(DDL)
+def judge_events(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> None:
+    """Temp table `judged_events`: day D's valid events with the directory, derived columns and
+    `excluded_by`, the first rule that drops each (NULL: promoted)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged_events AS
         SELECT *, {excluded_by_sql(manifest)} AS excluded_by
@@ -94,6 +95,11 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
               FROM events e LEFT JOIN directory d USING (employee_id)
               WHERE e.partition_date = $day)
     """, {"day": day})
+
+
+def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest, pseudonym_key: str) -> dict[str, int]:
+    con.execute(DDL)
+    judge_events(con, day, manifest)
     _register_pseudonyms(con, pseudonym_key)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE promoted AS

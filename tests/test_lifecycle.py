@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import os
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -152,6 +153,11 @@ def test_withdrawal_and_an_erasure_request_remove_two_people_from_every_zone(aws
     assert last["training_days_rewritten"] == 3 and last["analytics_days_recomputed"] == 3 and last["raw_lines_erased"] > 0
     assert audit.verify(home.audit_log) is None
     assert not [m for m in marks if m in home.audit_log.read_text() or m in capsys.readouterr().out]
+
+    assert main(["report", "--employee", ids[1], "--json"]) == EXIT_PUBLISHED  # what they are told
+    told = json.loads(capsys.readouterr().out)
+    assert told["collected"] == {} and told["training"] == {} and told["analytics_events_counted"] == {}
+    assert told["erasure"]["source"] == "erasure_request" and told["erasure"]["completed_at"] == request["completed_at"]
 
 
 def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home, inbox, tmp_path, monkeypatch, capsys):
