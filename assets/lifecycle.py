@@ -1,6 +1,6 @@
 """Lifecycle zone: what removes data (policy rules 2 and 10), each run audited."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -13,10 +13,12 @@ from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice import audit, gates
+from sluice.arrivals import content_key
 from sluice.control_plane import counts_only
 from sluice.erasure import (affected_days, complete_requests, erase_private, erase_raw, erase_training, raw_remaining, register,
                             remaining, subject_devices, subjects)
 from sluice.export import export_day, read_manifest
+from sluice.landing import record_content
 from sluice.policy.scope import default_manifest
 from sluice.publish import published_days, published_marker, write_analytics
 from sluice.raw_store import raw_store
@@ -69,6 +71,9 @@ def erasure(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Res
         by_id = register(con, found, sluice.secret_keys().pseudonym)
         devices, days = subject_devices(con), affected_days(con)
         counts = erase_raw(store, devices, set(by_id))
+        if counts["raw_batches_rewritten"] or counts["raw_batches_deleted"]:  # the day's run now reads other bytes
+            day = date.fromisoformat(context.partition_key)
+            record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
         counts.update(erase_private(con))
         rewritten, counts["training_rows_erased"] = erase_training(con, layout, run_id)
     for day in days:  # the k-anonymous aggregates of the days they were in, without them

@@ -15,7 +15,8 @@ from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import audit, gates
 from sluice.bucket_security import storage_findings
 from sluice.control_plane import counts_only
-from sluice.landing import land_day
+from sluice.arrivals import content_key
+from sluice.landing import land_day, record_content
 from sluice.policy.scope import default_manifest
 from sluice.raw_store import raw_store
 from sluice.s3 import is_s3
@@ -43,22 +44,24 @@ def _day(context: dg.AssetExecutionContext) -> date:
     ],
 )
 def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
-    day, run_id = context.partition_key, context.run.run_id
+    run_id = context.run.run_id
     locations = {"raw": sluice.raw_root, "export": sluice.export_root, **({"shards": sluice.shard_root()} if SHARDS > 1 else {})}
     client = s3.get_client() if any(is_s3(uri) for uri in locations.values()) else None
     security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
         yield dg.MaterializeResult(metadata={"refused": 1})
-        yield gate_result(security, sluice.layout, day, run_id)
+        yield gate_result(security, sluice.layout, context.partition_key, run_id)
         return
+    store, day = raw_store(sluice.raw_root, client), _day(context)
     with sluice.private(reads_shards=SHARDS > 1) as con:
         if SHARDS > 1:
-            counts = merge_landing(con, sluice.shard_root(), _day(context), SHARDS)
+            counts = merge_landing(con, sluice.shard_root(), day, SHARDS)
         else:
-            counts = land_day(con, raw_store(sluice.raw_root, client), _day(context))
+            counts = land_day(con, store, day)
+        record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
     yield dg.MaterializeResult(metadata=counts_only(counts))
-    yield gate_result(security, sluice.layout, day, run_id)
-    yield gate_result(gates.freshness(counts), sluice.layout, day, run_id)
+    yield gate_result(security, sluice.layout, context.partition_key, run_id)
+    yield gate_result(gates.freshness(counts), sluice.layout, context.partition_key, run_id)
 
 
 @dg.asset(

@@ -13,7 +13,7 @@ from orchestration.jobs import daily_publish, day_shards, retention
 from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, sluice_resource
 from orchestration.schedules import daily_schedule, retention_schedule
-from orchestration.sensors import s3_capture_sensor, shards_done_sensor
+from orchestration.sensors import late_batch_sensor, s3_capture_sensor, shards_done_sensor
 from sluice.settings import configure
 
 configure()  # local defaults for what the environment does not set (never overrides it)
@@ -26,7 +26,7 @@ defs = dg.Definitions(
     asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
     jobs=[daily_publish, retention, *([day_shards] if SHARDS > 1 else [])],
     schedules=[daily_schedule, retention_schedule],
-    sensors=[s3_capture_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
+    sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
     resources={
         "sluice": sluice_resource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

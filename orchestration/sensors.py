@@ -10,6 +10,7 @@ content has succeeded.
 """
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
@@ -19,7 +20,10 @@ from orchestration.jobs import daily_publish, day_shards
 from orchestration.partitions import SHARDS, daily
 from orchestration.resources import SluiceResource
 from sluice.arrivals import ArrivalCursor, content_key, days_fed, folder_day
-from sluice.raw_store import S3Raw, folder_days
+from sluice.policy.scope import default_manifest
+from sluice.publish import published_days, published_marker
+from sluice.raw_store import LocalRaw, S3Raw, folder_days
+from sluice.retention import cutoff
 from sluice.s3 import S3Location, is_s3
 
 CONTENT_TAG = "sluice/content"
@@ -69,6 +73,23 @@ def s3_capture_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResourc
     cursor.advance(objects)
     context.log.info(f"{len(objects)} new object(s), {len(touched)} day(s) touched, {len(requests)} run(s) requested")
     return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
+
+
+@dg.sensor(
+    job=daily_publish, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+    description="A batch landing in a local raw root after its day was published re-runs that day (S3: s3_capture_sensor does).",
+)
+def late_batch_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResource):
+    if is_s3(sluice.raw_root):
+        return dg.SkipReason("an s3:// raw root: s3_capture_sensor re-runs days whose capture changed")
+    layout, store = sluice.layout, LocalRaw(Path(sluice.raw_root))
+    keep_from = cutoff(datetime.now(timezone.utc).date(), default_manifest().retention_days)
+    requests = []
+    for day in (d for d in published_days(layout) if d >= keep_from):
+        key = content_key(day, [(b.relative, b.version) for b in store.batches(day)])
+        if published_marker(layout, day).get("raw_content") not in (None, key):
+            requests.append(dg.RunRequest(partition_key=day.isoformat(), run_key=f"late:{key}"))
+    return dg.SensorResult(run_requests=requests) if requests else dg.SkipReason("no published day's capture changed")
 
 
 @dg.run_status_sensor(

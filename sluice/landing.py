@@ -27,6 +27,7 @@ DDL = """
 CREATE TABLE IF NOT EXISTS batches (
   partition_date DATE, batch_path VARCHAR, batch_id VARCHAR, date_dir DATE, lines BIGINT,
   unreadable BIGINT, truncated BOOLEAN, error VARCHAR);
+CREATE TABLE IF NOT EXISTS landed_content (partition_date DATE, content_key VARCHAR);
 CREATE TABLE IF NOT EXISTS landed_lines (
   partition_date DATE, batch_path VARCHAR, batch_id VARCHAR, date_dir DATE, line_no BIGINT,
   home_day DATE, line VARCHAR, unreadable VARCHAR);
@@ -110,3 +111,16 @@ def landing_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         "carried_in": counts[1],
         "unreadable_at_landing": counts[2],
     }
+
+
+def record_content(con: duckdb.DuckDBPyConnection, day: date, key: str) -> None:
+    """What the day's run read (`sluice.arrivals.content_key`), for publish to name in its marker."""
+    con.execute(DDL)
+    con.execute("DELETE FROM landed_content WHERE partition_date = ?", [day])
+    con.execute("INSERT INTO landed_content VALUES (?, ?)", [day, key])
+
+
+def landed_content(con: duckdb.DuckDBPyConnection, day: date) -> str | None:
+    con.execute(DDL)
+    row = con.execute("SELECT content_key FROM landed_content WHERE partition_date = ?", [day]).fetchone()
+    return row[0] if row else None

@@ -22,6 +22,7 @@ import duckdb
 
 from sluice import audit
 from sluice.home import SluiceHome
+from sluice.landing import landed_content
 
 TRAINING_TABLES = ("interaction_steps", "assistant_turns")
 ANALYTICS_TABLES = ("daily_app_usage",)
@@ -115,6 +116,7 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
         "analytics_rows": analytics,
         "manifest_version": manifest_version,
         "code_version": code_version(),
+        "raw_content": landed_content(con, day),  # what the run read: a late batch changes it
     }
     marker = _write_marker(home, day, body)
     _drop_unmarked_versions(home, day, body)

@@ -27,6 +27,7 @@ class Batch:
     relative: str  # date=D/device=X/<batch_id>.jsonl.gz
     date_dir: date
     open: Callable[[], AbstractContextManager[BinaryIO]]
+    version: str = ""  # changes when the bytes change: the S3 ETag, or a local file's size and mtime
 
     @property
     def batch_id(self) -> str:
@@ -62,6 +63,11 @@ def is_batch_key(relative: str) -> bool:
     return len(parts) == 3 and parts[0].startswith("date=") and parts[1].startswith("device=") and parts[2].endswith(BATCH_SUFFIX)
 
 
+def _stamp(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 class LocalRaw:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -69,7 +75,7 @@ class LocalRaw:
     def folder(self, folder_day: date) -> list[Batch]:
         """The batches under `date=<folder_day>/`."""
         paths = sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}"))
-        return [Batch(p.relative_to(self.root).as_posix(), folder_day, lambda p=p: p.open("rb")) for p in paths]
+        return [Batch(p.relative_to(self.root).as_posix(), folder_day, lambda p=p: p.open("rb"), _stamp(p)) for p in paths]
 
     def batches(self, day: date) -> list[Batch]:
         """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
@@ -126,7 +132,7 @@ class S3Raw:
             yield body
 
     def folder(self, folder_day: date) -> list[Batch]:
-        return [Batch(self.relative(o["Key"]), folder_day, lambda k=o["Key"]: self._open(k))
+        return [Batch(self.relative(o["Key"]), folder_day, lambda k=o["Key"]: self._open(k), o["ETag"])
                 for o in sorted(self.objects(folder_day), key=lambda o: o["Key"])]
 
     def batches(self, day: date) -> list[Batch]:

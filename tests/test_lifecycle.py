@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import shutil
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -178,3 +179,31 @@ def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home,
     assert records[-1]["action"] == "block" and records[-1]["gate"] == "erasure_verified"
     assert not [c for r in records if r["action"] == "erasure" for c in r["completed"] if c["source"] == "erasure_request"]
     assert subject["employee_id"] not in err
+
+
+def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox):
+    from orchestration.resources import sluice_resource
+    from orchestration.sensors import late_batch_sensor
+
+    def tick():
+        with dg.DagsterInstance.ephemeral() as instance:
+            return late_batch_sensor(dg.build_sensor_context(instance=instance, resources={"sluice": sluice_resource()}))
+
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    home = SluiceHome(sluice_home)
+    assert isinstance(tick(), dg.SkipReason)  # the run's own erasure of withdrawn people changed nothing to re-run
+    before = published_marker(home, DAY)["tables"]["interaction_steps"]["rows"]
+    with (inbox / "directory.csv").open() as handle:
+        granted = {e["employee_id"] for e in csv.DictReader(handle) if e["consent"] == "granted"}
+    source = next(p for p in sorted((inbox / "raw" / f"date={DAY.isoformat()}").rglob("*.jsonl.gz"))
+                  if json.loads(gzip.decompress(p.read_bytes()).splitlines()[0])["employee_id"] in granted)
+    late = [json.loads(line) for line in gzip.decompress(source.read_bytes()).splitlines()]
+    for event in late:  # the same actions, sent again as new events after the day was published
+        event["event_id"] = str(uuid.uuid4())
+    (source.parent / "b-late.jsonl.gz").write_bytes(gzip.compress("\n".join(json.dumps(e) for e in late).encode() + b"\n"))
+
+    requests = tick().run_requests
+    assert [r.partition_key for r in requests] == [DAY.isoformat()] and requests[0].run_key.startswith("late:")
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    assert published_marker(home, DAY)["tables"]["interaction_steps"]["rows"] > before
+    assert isinstance(tick(), dg.SkipReason)
