@@ -2,6 +2,7 @@
 process, written as encrypted Parquet where the day's run merges it (`sluice/shards.py`)."""
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
@@ -12,10 +13,12 @@ from orchestration.resources import SluiceResource
 from sluice import gates
 from sluice.bucket_security import storage_findings
 from sluice.control_plane import counts_only
+from sluice.erasure import erase_private, register, subjects
 from sluice.policy.scope import default_manifest
 from sluice.raw_store import raw_store
 from sluice.s3 import is_s3
 from sluice.shards import run_shard
+from sluice.transforms import load_directory
 
 SHARD = ["private", "validated_shard"]
 
@@ -34,7 +37,10 @@ def validated_shard(context: dg.AssetExecutionContext, sluice: SluiceResource, s
     security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
     if security.passed:
         with sluice.scratch(client) as con:
-            counts = run_shard(con, raw_store(sluice.raw_root, client), day, shard, shards, default_manifest(), sluice.shard_root())
+            load_directory(con, Path(sluice.directory))  # who is erased: their lines never leave the shard
+            register(con, subjects(con, sluice.erasures), sluice.secret_keys().pseudonym)
+            counts = run_shard(con, raw_store(sluice.raw_root, client), day, shard, shards, default_manifest(),
+                               sluice.shard_root(), prune=erase_private)
         yield dg.MaterializeResult(metadata=counts_only(counts))
     else:
         yield dg.MaterializeResult(metadata={"refused": 1})

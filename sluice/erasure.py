@@ -172,7 +172,7 @@ def register(con: duckdb.DuckDBPyConnection, found: list[Subject], pseudonym_key
 
 def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {f"{s}.{t}" if s != "main" else t for s, t in con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'private'").fetchall()}
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()").fetchall()}
 
 
 def affected_days(con: duckdb.DuckDBPyConnection) -> list[date]:

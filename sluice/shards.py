@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -73,9 +74,12 @@ def _read(paths: list[str]) -> str:
 
 
 def run_shard(con: duckdb.DuckDBPyConnection, store: RawStore, day: date, shard: int, shards: int,
-              manifest: ScopeManifest, root: str) -> dict[str, int]:
-    """Land and validate one shard of day D in `con` (in-memory, Parquet key registered), write it under `root`."""
+              manifest: ScopeManifest, root: str, prune: Callable[[duckdb.DuckDBPyConnection], object] | None = None) -> dict[str, int]:
+    """Land and validate one shard of day D in `con` (in-memory, Parquet key registered), write it under `root`.
+    `prune` runs between the two (the erasure of withdrawn people, as the day's run does before validating)."""
     landing = land_day(con, ShardOfStore(store, shard, shards), day)
+    if prune is not None:
+        prune(con)
     outcomes = validate_day(con, day, manifest)
     out = shard_dir(root, day, shard, shards)
     if not is_s3(out):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import os
 from pathlib import Path
 
@@ -19,15 +20,29 @@ from sluice.warehouse import private_zone
 REDACTED_CLASSES = ("email", "phone", "ssn", "card", "iban", "ip", "secret", "person", "url_token")
 
 
-def raw_lines(raw_root: Path, day: str) -> int:
+def raw_lines(raw_root: Path, day: str, without: frozenset[str] = frozenset()) -> int:
+    """Lines in the day's folder, but those of the employees `without` (erased by a run)."""
     total = 0
     for path in (raw_root / f"date={day}").rglob("*.jsonl.gz"):
         with gzip.open(path, "rb") as handle:
             try:
-                total += sum(1 for _ in handle)
+                total += sum(1 for line in handle if not without or _employee(line) not in without)
             except EOFError:
                 pass
     return total
+
+
+def _employee(line: bytes) -> str | None:
+    try:
+        return json.loads(line).get("employee_id")
+    except ValueError:
+        return None
+
+
+def withdrawn(inbox: Path) -> frozenset[str]:
+    """Employees whose consent is withdrawn in the directory: every run erases them from raw."""
+    with (inbox / "directory.csv").open() as handle:
+        return frozenset(row["employee_id"] for row in csv.DictReader(handle) if row["consent"] == "withdrawn")
 
 
 def identifiers(inbox: Path) -> set[str]:

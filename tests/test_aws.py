@@ -11,13 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
+import zlib
 import boto3
 import dagster as dg
 import duckdb
 import pytest
 from conftest import DAY
 from dagster_aws.s3 import S3Resource
-from helpers import counts_for, raw_lines
+from helpers import counts_for, raw_lines, withdrawn
 from s3_buckets import kms_key, make_bucket, upload_tree
 
 from orchestration.dbt_project import DBT_PROJECT_DIR
@@ -67,18 +68,30 @@ def _table_digests(manifest: dict) -> dict[str, str]:
     return digests
 
 
+def _inflated(body: bytes) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except EOFError:  # the cut copy
+        return zlib.decompressobj(31).decompress(body)
+
+
 def test_a_day_lands_from_s3_and_publishes_to_s3_with_a_manifest(s3_day, inbox):
-    batch = sorted((inbox / "raw").rglob("*.jsonl.gz"))[3]  # and a copy the agent's crash cut in half
+    gone = withdrawn(inbox)  # the run erases them, from S3 too
+    batch = next(p for p in sorted((inbox / "raw").rglob("*.jsonl.gz"))  # and a copy the agent's crash cut in half
+                 if json.loads(gzip.decompress(p.read_bytes()).splitlines()[0])["employee_id"] not in gone)
     cut = f"agents/{batch.relative_to(inbox / 'raw').as_posix()}".replace(".jsonl.gz", "-cut.jsonl.gz")
     boto3.client("s3").put_object(Bucket="capture-raw", Key=cut, Body=batch.read_bytes()[: batch.stat().st_size // 2])
 
     assert _run() == EXIT_PUBLISHED
     counts = counts_for(s3_day["home"], DAY)
     assert counts["batches_truncated"] == 1 and counts["reason:unreadable:truncated_line"] == 1
-    assert counts["lines_read"] - counts["duplicate"] - 1 == raw_lines(inbox / "raw", DAY.isoformat()) > 0
+    assert counts["lines_read"] - counts["duplicate"] - 1 == raw_lines(inbox / "raw", DAY.isoformat(), gone) > 0
+    s3 = boto3.client("s3")  # what is left in the bucket: no line of theirs
+    for obj in s3.list_objects_v2(Bucket="capture-raw")["Contents"]:
+        lines = _inflated(s3.get_object(Bucket="capture-raw", Key=obj["Key"])["Body"].read()).splitlines()
+        assert not [line for line in lines if line.startswith(b"{") and line.endswith(b"}") and json.loads(line)["employee_id"] in gone]
     assert counts["duplicate"] > 0 and counts["promoted"] > 0
 
-    s3 = boto3.client("s3")
     manifest = read_manifest(s3, S3Location.parse(EXPORT), DAY)
     assert manifest is not None and manifest["date"] == DAY.isoformat()
     local_marker = json.loads((s3_day["home"].markers / f"{DAY.isoformat()}.json").read_text())

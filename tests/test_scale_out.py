@@ -74,14 +74,14 @@ def test_merge_deduplicates_across_shards_and_conserves_lines(inbox, tmp_path):
 
 
 def test_a_sharded_day_on_s3_equals_the_unsharded_day(aws, sluice_home, inbox, tmp_path, monkeypatch):
+    key = kms_key()
+    for bucket in ("capture-raw", "sluice-shards", "training-export"):
+        make_bucket(bucket, key_id=key)
+    upload_tree(inbox / "raw", "capture-raw", "agents")  # before the reference run erases withdrawn people locally
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED  # the reference: unsharded, local
     reference = SluiceHome(sluice_home)
     expected_rows, expected_counts = _published_rows(reference), counts_for(reference, DAY)
 
-    key = kms_key()
-    for bucket in ("capture-raw", "sluice-shards", "training-export"):
-        make_bucket(bucket, key_id=key)
-    upload_tree(inbox / "raw", "capture-raw", "agents")
     home = tmp_path / "sharded-home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_HOME", "DBT_ENV_SECRET"))}
     env.update(SLUICE_HOME=str(home), SLUICE_SHARDS="2", SLUICE_RAW="s3://capture-raw/agents",
