@@ -58,3 +58,15 @@ def test_the_schedule_requests_the_last_finished_utc_day(local_time, zone, parti
     request = daily_schedule(dg.build_schedule_context(scheduled_execution_time=at))
     assert request.partition_key == partition and request.run_key == f"scheduled:{partition}"
     assert daily_schedule.cron_schedule == "0 3 * * *" and daily_schedule.execution_timezone == "UTC"
+
+
+def test_backfills_run_one_day_per_run_for_every_asset_of_the_day(sluice_home):
+    """Each day is gated and published on its own: a range backfill is one run per day, every asset alike."""
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_publish")
+    keys = job.asset_layer.executable_asset_keys
+    policies = {defs.resolve_assets_def(key).backfill_policy for key in keys}
+    assert policies == {dg.BackfillPolicy.multi_run(1)}
+    assert {k.to_user_string() for k in keys} >= {"private/landed_lines", "lifecycle/erasure", "training/interaction_steps",
+                                                   "publish/published_day"}
