@@ -29,7 +29,7 @@ from sluice.batches import GZIP_WBITS, MAX_BATCH_BYTES
 from sluice.errors import SluiceError
 from sluice.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
-from sluice.publish import TRAINING_TABLES, files_relation, published_days, published_marker, rewrite_training
+from sluice.publish import TRAINING_TABLES, published_days, rewrite_training
 from sluice.raw_store import RawStore
 
 LOG_DDL = """
@@ -205,12 +205,11 @@ def remaining(con: duckdb.DuckDBPyConnection, home: SluiceHome) -> dict[str, int
     present = _present(con)
     left = {f"private:{table}": con.execute(f"SELECT count(*) FROM {table} WHERE {predicate}").fetchone()[0]
             for table, predicate in _PRIVATE.items() if table in present}
-    markers = [published_marker(home, day) for day in published_days(home)]
-    for table in TRAINING_TABLES:
-        files = [f for marker in markers for f in marker["tables"].get(table, {}).get("files", [])]
+    for table in TRAINING_TABLES:  # every file on disk, named by a marker or not: a stale version is a leak too
+        files = sorted(str(p) for p in (home.training / table).rglob("*.parquet"))
         left[f"training:{table}"] = con.execute(
-            f"SELECT count(*) FROM {files_relation(home, files)} WHERE actor IN (SELECT p FROM erasure_pseudonyms)").fetchone()[0] \
-            if files else 0
+            "SELECT count(*) FROM read_parquet(?, hive_partitioning = false) WHERE actor IN (SELECT p FROM erasure_pseudonyms)",
+            [files]).fetchone()[0] if files else 0
     return left
 
 

@@ -97,8 +97,9 @@ def _write_marker(home: SluiceHome, day: date, body: dict) -> Path:
 
 
 def _drop_unmarked_versions(home: SluiceHome, day: date, marker: dict) -> None:
-    kept = {Path(f["path"]).parent.name for info in marker["tables"].values() for f in info["files"]}
+    """Delete every version folder of the day that the marker does not name for that very table."""
     for table in TRAINING_TABLES:
+        kept = {Path(f["path"]).parent.name for f in marker["tables"].get(table, {}).get("files", [])}
         for old in (home.training / table / f"date={day.isoformat()}").glob("*v=*"):
             if old.name not in kept:
                 shutil.rmtree(old, ignore_errors=True)

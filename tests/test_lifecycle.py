@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import dagster as dg
+import duckdb
 from conftest import DAY, SMALL
 from s3_buckets import kms_key, make_bucket
 
@@ -207,3 +208,20 @@ def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox):
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
     assert published_marker(home, DAY)["tables"]["interaction_steps"]["rows"] > before
     assert isinstance(tick(), dg.SkipReason)
+
+
+def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_path):
+    """The subject is in one training table of the day and not in the other."""
+    from sluice.publish import TRAINING_TABLES, _write_marker, _write_training, rewrite_training
+
+    home, con = SluiceHome(tmp_path).ensure(), duckdb.connect()
+    sources = {"interaction_steps": "(SELECT 'subject' AS actor UNION ALL SELECT 'other')", "assistant_turns": "(SELECT 'other' AS actor)"}
+    tables = {t: _write_training(con, home, DAY, "run1", t, sources[t]) for t in TRAINING_TABLES}
+    _write_marker(home, DAY, {"date": DAY.isoformat(), "tables": tables})
+
+    assert rewrite_training(con, home, DAY, "run2", "actor <> 'subject'", "erasure") == {"interaction_steps": 1}
+    on_disk = sorted(str(p) for p in home.training.rglob("*.parquet"))
+    assert con.execute("SELECT count(*) FROM read_parquet(?) WHERE actor = 'subject'", [on_disk]).fetchone()[0] == 0
+    assert {p.parent.name for p in home.training.rglob("*.parquet")} == {"v=run1", "v=run2"} and len(on_disk) == 2
+    marker = published_marker(home, DAY)
+    assert [f["path"].split("/")[2] for t in TRAINING_TABLES for f in marker["tables"][t]["files"]] == ["v=run2", "v=run1"]
