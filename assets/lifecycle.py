@@ -20,7 +20,7 @@ from sluice.erasure import (affected_days, complete_requests, erase_private, era
 from sluice.export import export_day, read_manifest
 from sluice.landing import record_content
 from sluice.policy.scope import default_manifest
-from sluice.publish import published_days, published_marker, write_analytics
+from sluice.publish import published_days, published_marker, recover, write_analytics
 from sluice.raw_store import raw_store
 from sluice.retention import cutoff, purge_private, purge_raw
 from sluice.s3 import S3Location, is_s3
@@ -63,6 +63,7 @@ ERASURE = ["lifecycle", "erasure"]
 )
 def erasure(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource, dbt: DbtCliResource):
     layout, run_id = sluice.layout, context.run.run_id
+    recover(layout)  # a killed run's pending publication first: erasure rewrites what it would swap in
     client = s3.get_client() if is_s3(sluice.raw_root) or sluice.export_root else None
     store = raw_store(sluice.raw_root, client)
     with sluice.private() as con:

@@ -3,6 +3,8 @@ and say how it ended: published (0), blocked by a gate (3) or failed (1)."""
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from datetime import date
 import dagster as dg
 
 PUBLISHED, ERROR, BLOCKED = 0, 1, 3
+RUNNER_TAG = "sluice/runner"
 
 
 @dataclass
@@ -55,12 +58,45 @@ def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
     return DayOutcome(code, result.run_id, failed_gates, errors)
 
 
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot), or None when there is no such process."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def runner_identity() -> str:
+    """This process, as the tag of the runs it executes: host, pid and start time (a pid can be reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
+
+
+def is_dead(identity: str) -> bool:
+    host, pid, started = identity.rsplit(":", 2)
+    return host == socket.gethostname() and _process_start(int(pid)) != started
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Runs this machine's `sluice run` started whose process is gone (kill -9, OOM, power loss): marked
+    failed, and their pool slots freed, so that the next run does not queue forever behind a ghost."""
+    released = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])):
+        if RUNNER_TAG in run.tags and is_dead(run.tags[RUNNER_TAG]):
+            instance.report_run_failed(run, message="The process running it is gone (killed); released by the next run.")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
+
+
 def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey) -> DayOutcome:
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
+        release_dead_runs(instance)
         result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,
+                                        tags={RUNNER_TAG: runner_identity()},
                                         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     return _outcome(result)
 

@@ -1,10 +1,16 @@
 """Stage 7, publish (write-audit-publish), run only after every blocking gate of the day passed.
 
-Training tables: Parquet under `training/<table>/date=D/v=<run>/`, written in a `_tmp`
-folder and renamed; then the commit marker `training/_published/D.json` (tables, rows,
-file hashes, manifest and code versions) is written to a `_tmp` name and renamed. Readers
-trust only what a marker names. The analytics file is rebuilt beside the old one (a copy
-plus the day's rows) and renamed over it, so a reader holding it open keeps the old day.
+Everything is staged first, invisible to readers: training Parquet under
+`training/<table>/date=D/v=<run>/` (written in a `_tmp` folder and renamed), and the next
+analytics file `_tmp_analytics_<run>.duckdb` (a copy of the current one plus the day's rows).
+The commit point is the rename of the marker `training/_published/D.json` (tables, rows, file
+hashes, the staged analytics file, manifest and code versions): readers trust only what a
+marker names. Then the staged analytics file is renamed over `analytics.duckdb` (a reader
+holding the old one open keeps the old day) and the day's unnamed versions are deleted.
+
+A run killed at any point leaves either the old publication (killed before the marker's
+rename) or the new one with its analytics swap pending (after it); `recover` at the start of
+the next run rolls the pending swap forward and deletes whatever no marker names.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ TRAINING_TABLES = ("interaction_steps", "assistant_turns")
 ANALYTICS_TABLES = ("daily_app_usage",)
 CANDIDATES = tuple(("training", t) for t in TRAINING_TABLES) + tuple(("analytics", t) for t in ANALYTICS_TABLES)
 ANALYTICS_DAY_COLUMN = "day"
+STAGED_ANALYTICS_PREFIX = "_tmp_analytics_"
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,13 @@ def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date,
     return {"rows": rows, "files": files}
 
 
-def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
-    tmp = home.warehouse / f"_tmp_analytics_{run_id}.duckdb"
+def _staged_analytics(home: SluiceHome, run_id: str) -> Path:
+    return home.warehouse / f"{STAGED_ANALYTICS_PREFIX}{run_id}.duckdb"
+
+
+def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> tuple[Path, dict[str, int]]:
+    """The next analytics file, beside the current one: a copy of it with day D's rows replaced."""
+    tmp = _staged_analytics(home, run_id)
     tmp.unlink(missing_ok=True)
     if home.analytics_db.exists():
         shutil.copyfile(home.analytics_db, tmp)
@@ -81,8 +93,20 @@ def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date,
         con.execute("CHECKPOINT next_analytics")
     finally:
         con.execute("DETACH next_analytics")
-    os.replace(tmp, home.analytics_db)
+    _fsync(tmp)
+    return tmp, rows
+
+
+def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
+    """Replace day D's analytics rows at once (stage, then rename over the current file)."""
+    staged, rows = stage_analytics(con, home, day, run_id)
+    os.replace(staged, home.analytics_db)
     return rows
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _write_marker(home: SluiceHome, day: date, body: dict) -> Path:
@@ -107,24 +131,53 @@ def _drop_unmarked_versions(home: SluiceHome, day: date, marker: dict) -> None:
 
 def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, manifest_version: str) -> Publication:
     """Publish day D from the private zone's candidate tables; `con` has `private` attached."""
+    recover(home)
     training = {table: _write_training(con, home, day, run_id, table) for table in TRAINING_TABLES}
-    analytics = write_analytics(con, home, day, run_id)
+    staged, analytics = stage_analytics(con, home, day, run_id)
     body = {
         "date": day.isoformat(),
         "run_id": run_id,
         "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tables": training,
         "analytics_rows": analytics,
+        "analytics_staged": staged.name,
         "manifest_version": manifest_version,
         "code_version": code_version(),
         "raw_content": landed_content(con, day),  # what the run read: a late batch changes it
     }
-    marker = _write_marker(home, day, body)
-    _drop_unmarked_versions(home, day, body)
+    marker = _write_marker(home, day, body)  # the commit point
+    _finish(home, day, body)
     rows = {**{t: v["rows"] for t, v in training.items()}, **analytics}
     audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows,
                  manifest_version=manifest_version)
     return Publication(marker, rows)
+
+
+def _finish(home: SluiceHome, day: date, marker: dict) -> None:
+    """After a marker's rename: swap its staged analytics file in (if still pending), drop unnamed versions."""
+    staged = home.warehouse / marker.get("analytics_staged", "")
+    if marker.get("analytics_staged") and staged.exists():
+        os.replace(staged, home.analytics_db)
+    _drop_unmarked_versions(home, day, marker)
+
+
+def recover(home: SluiceHome) -> dict[str, int]:
+    """Complete or undo what a killed run left: roll each committed day's pending analytics swap forward,
+    then delete every staged file and version that no marker names (uncommitted work)."""
+    markers = {day.isoformat(): published_marker(home, day) for day in published_days(home)}
+    counts = {"analytics_rolled_forward": 0, "staged_removed": 0}
+    for day, marker in markers.items():
+        counts["analytics_rolled_forward"] += (home.warehouse / marker.get("analytics_staged", "")).is_file()
+        _finish(home, date.fromisoformat(day), marker)
+    leftovers = [*home.warehouse.glob(f"{STAGED_ANALYTICS_PREFIX}*"), *home.markers.glob("_tmp_*"),
+                 *home.training.glob("*/date=*/_tmp_v=*"),
+                 *(v for d in home.training.glob("*/date=*") if d.name.removeprefix("date=") not in markers for v in d.glob("v=*"))]
+    for path in leftovers:
+        counts["staged_removed"] += 1
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if any(counts.values()):
+        audit.append(home.audit_log, "recover", counts=counts)
+    return counts
 
 
 def published_marker(home: SluiceHome, day: date) -> dict | None:
