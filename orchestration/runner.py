@@ -3,7 +3,9 @@ and say how it ended: published (0), blocked by a gate (3) or failed (1)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import dagster as dg
+
+from sluice.errors import storage_error
 
 PUBLISHED, ERROR, BLOCKED = 0, 1, 3
 RUNNER_TAG = "sluice/runner"
@@ -34,6 +38,9 @@ def _safe_error_name(event: dg.DagsterEvent) -> str:
     if error.cls_name == "SluiceError":
         code = error.message.split("SluiceError:", 1)[-1].strip().split(":", 1)[0]
         return f"SluiceError({code})"
+    if (number := re.search(r"\[Errno (\d+)\]", error.message)) and int(number[1]) in errno.errorcode:
+        os_error = storage_error(OSError(int(number[1]), ""))
+        return f"{error.cls_name}({os_error.detail}: {os_error.code})"
     return error.cls_name
 
 

@@ -11,7 +11,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sluice.errors import SluiceError
+from sluice.errors import STORAGE_CODES, STORAGE_HINT, SluiceError, storage_error
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 3
 
@@ -142,6 +142,8 @@ def _report_failures(outcome) -> int:
         print(f"GATE FAILED {gate}: {detail}", file=sys.stderr)
     for error in outcome.errors:
         print(f"ERROR {error} (details in the Dagster run {outcome.run_id})", file=sys.stderr)
+    if any(code in error for error in outcome.errors for code in STORAGE_CODES.values()):
+        print(f"sluice: {STORAGE_HINT}", file=sys.stderr)
     return outcome.exit_code
 
 
@@ -157,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         from sluice.settings import configure
 
         layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
+        if args.command in ("run", "shard", "demo"):
+            layout.check_writable()
         if args.command == "run":
             return run_and_report(args.date)
         if args.command == "report":
@@ -175,9 +179,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"simulated {stats['events']:,} events from {stats['employees']} employees into {layout.inbox}")
             return run_and_report(day)
         os.execvp("dagster", ["dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(args.port)])
+    except OSError as exc:  # the home's storage: full, read-only
+        return _fail(storage_error(exc))
     except SluiceError as exc:
-        print(f"sluice: {exc.code}", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(exc)
+    return EXIT_ERROR
+
+
+def _fail(exc: SluiceError) -> int:
+    print(f"sluice: {exc}", file=sys.stderr)
+    if exc.code in STORAGE_CODES.values():
+        print(f"sluice: {STORAGE_HINT}", file=sys.stderr)
     return EXIT_ERROR
 
 

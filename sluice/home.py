@@ -68,6 +68,12 @@ class SluiceHome:
         """DuckDB's temp directory: inside the home, and encrypted (temp_file_encryption)."""
         return self.root / "tmp"
 
+    def check_writable(self) -> None:
+        """Raise the OS error (read-only, full, no permission) before a run starts rather than midway."""
+        probe = self.root / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"\0" * 4096)
+        probe.unlink()
+
     def ensure(self) -> "SluiceHome":
         for folder in (self.warehouse, self.training, self.markers, self.audit_log.parent, self.spill):
             folder.mkdir(parents=True, exist_ok=True)
