@@ -107,3 +107,39 @@ def test_a_run_killed_in_any_stage_changes_nothing_published_and_the_next_run_co
     assert statuses.count(dg.DagsterRunStatus.SUCCESS) == 2
     assert not any(s in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING) for s in statuses)
 
+
+
+def test_a_runner_is_dead_only_when_its_process_is_gone_from_this_host():
+    from orchestration.runner import is_dead, runner_identity
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host, pid, started = runner_identity().rsplit(":", 2)
+    assert not is_dead(runner_identity())
+    assert is_dead(f"{host}:{gone.pid}:1")
+    assert is_dead(f"{host}:{pid}:{int(started) + 1}")  # the same pid, another process: reused
+    assert not is_dead(f"another-host:{gone.pid}:1")  # only the host's own runs are judged
+
+
+def test_recover_rolls_a_committed_swap_forward_and_removes_what_no_marker_names(tmp_path):
+    import json
+
+    from sluice.publish import recover
+
+    home = SluiceHome(tmp_path).ensure()
+    version = home.training / "interaction_steps" / f"date={DAY.isoformat()}" / "v=r2"
+    version.mkdir(parents=True)
+    (home.warehouse / "_tmp_analytics_r2.duckdb").write_bytes(b"committed")
+    (home.warehouse / "_tmp_analytics_r3.duckdb").write_bytes(b"never committed")
+    orphan = home.training / "interaction_steps" / "date=2026-11-09" / "v=r3"
+    orphan.mkdir(parents=True)
+    (home.markers / f"{DAY.isoformat()}.json").write_text(json.dumps({
+        "run_id": "r2", "analytics_staged": "_tmp_analytics_r2.duckdb",
+        "tables": {"interaction_steps": {"files": [{"path": f"interaction_steps/date={DAY.isoformat()}/v=r2/part-0.parquet"}]}}}))
+    (version.parent / "v=r1").mkdir()
+
+    assert recover(home) == {"analytics_rolled_forward": 1, "staged_removed": 2}
+    assert home.analytics_db.read_bytes() == b"committed"
+    assert sorted(p.name for p in version.parent.iterdir()) == ["v=r2"]
+    assert not orphan.exists() and not list(home.warehouse.glob("_tmp_*"))
+    assert recover(home) == {"analytics_rolled_forward": 0, "staged_removed": 0}
