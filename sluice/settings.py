@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sluice.home import SluiceHome
 from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
-from sluice.warehouse import httpfs_extension_path
+from sluice.warehouse import MEMORY_LIMIT_ENV, duckdb_memory_limit, httpfs_extension_path
 
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
@@ -31,13 +31,17 @@ concurrency:
     max_concurrent_runs: 1  # runs launched from the UI or schedule queue behind each other
   pools:
     default_limit: 1  # one writer of the private zone at a time
+run_monitoring:  # runs launched by the daemon (UI, schedule) whose process died are failed, their slots freed
+  enabled: true
+  free_slots_after_run_end_seconds: 60
 """
 DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRET_* values from its output
 
 
 def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
-    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary and the key."""
-    return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key}
+    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary, the key and DuckDB's memory limit."""
+    return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key,
+            MEMORY_LIMIT_ENV: duckdb_memory_limit()}
 
 
 def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None,
