@@ -6,7 +6,7 @@ reason, so nothing is dropped silently:
 - `unreadable:truncated_line`: the gzip stream ended early (agent crashed) mid-line;
 - `unreadable:corrupt_gzip`: the stream is damaged from here on (the partial line);
 - `unreadable:not_utf8`, `unreadable:empty_line`, `unreadable:line_too_long`;
-- `unreadable:batch_too_large`: decompression stopped at the size bound (gzip bomb).
+- `unreadable:batch_too_large`: what is past the size bound, as one line (decompression stopped there: gzip bomb).
 
 Batch-level facts (truncated, corrupt, not gzip at all) are returned in `BatchReport`.
 """
@@ -84,8 +84,11 @@ class _Splitter:
                 self.pending, self.overflow = bytearray(), True
 
     def finish(self, cut: str | None) -> Iterator[Line]:
-        """The bytes after the last newline: a line, unless the stream was cut (then unreadable)."""
-        if self.pending or self.overflow:
+        """The bytes after the last newline: a line, unless the stream was cut (then unreadable).
+
+        Past the size bound there always are such bytes, left undecompressed.
+        """
+        if self.pending or self.overflow or cut == "batch_too_large":
             if cut:
                 self.report.lines += 1
                 yield self._bad(self.report.lines, cut)
@@ -110,7 +113,8 @@ def read_batch(stream: BinaryIO, report: BatchReport) -> Iterator[Line]:
                 break
             started = member_open = True
             produced += len(out)
-            if produced > MAX_BATCH_BYTES:
+            if produced > MAX_BATCH_BYTES:  # the lines within the bound are read; the rest is one unreadable line
+                yield from splitter.feed(out[: len(out) - (produced - MAX_BATCH_BYTES)])
                 report.error = cut = "batch_too_large"
                 break
             yield from splitter.feed(out)

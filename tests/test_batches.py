@@ -54,3 +54,11 @@ def test_decompression_is_bounded(monkeypatch):
     lines, report = _read(bomb)
     assert report.error == "batch_too_large"
     assert lines == [(None, "unreadable:batch_too_large")]
+
+
+def test_a_bomb_keeps_the_lines_within_the_bound_and_counts_the_rest(monkeypatch):
+    """The decompressed chunk that crosses the bound used to be dropped whole: its lines were neither read nor counted."""
+    monkeypatch.setattr(batches, "MAX_BATCH_BYTES", 1000)
+    lines, report = _read(gzip.compress((b"x" * 99 + b"\n") * 20))
+    assert lines == [("x" * 99, None)] * 10 + [(None, "unreadable:batch_too_large")]
+    assert report == BatchReport(lines=11, unreadable=1, truncated=False, error="batch_too_large")

@@ -26,7 +26,7 @@ BASE = {
     "window_title": "t", "url": "https://x.example.com/", "dss_level": 2,
 }
 BAD_VALUES = [None, "", "x", 1.5, -1, 0, 4, 5, 2**70, [], {}, ["ctrl"], ["hyper"], True,
-              "2026-13-02T09:13:22.123Z", "2026-11-02T09:13:22Z", "us", "US", "USA", "a" * 300]
+              "2026-13-02T09:13:22.123Z", "2026-11-02T09:13:22Z", "0000-01-01T00:00:00.000Z", "us", "US", "USA", "a" * 300]
 
 
 def _event(event_type):
@@ -104,3 +104,16 @@ def test_reason_never_carries_input_keys_or_values():
     reason = contract_reason(json.dumps(e))
     assert "SECRET_KEY_NAME_123" not in reason and "hunter2" not in reason
     assert contract_reason(json.dumps(_event("key"))) == DISAGREEMENT
+
+
+@pytest.mark.parametrize("once,twice,reason", [
+    ('"app": "code.exe"', '"app": "code.exe", "app": "code.exe"', "contract:app:duplicate_key"),
+    ('"app": "code.exe"', '"app": 5, "app": "code.exe"', "contract:app:duplicate_key"),  # pydantic reads the good last one
+    ('"app": "code.exe"', '"app": "code.exe", "app": 5', "contract:app:string_type"),  # SQL read the good first one: let through
+    ('"dy": -3', '"dy": -3, "dy": 4', "contract:payload.dy:duplicate_key"),
+])
+def test_a_key_given_twice_breaks_the_contract_in_sql_and_in_its_reason(once, twice, reason):
+    line = json.dumps(_event("scroll")).replace(once, twice)
+    sql = f"SELECT {violation_sql()} FROM (SELECT {parsed_sql('j')} FROM (SELECT ?::JSON AS j))"
+    assert duckdb.connect().execute(sql, [line]).fetchone()[0]
+    assert contract_reason(line) == reason

@@ -1,11 +1,14 @@
 """Name why a rejected line breaks the contract, with pydantic, one rejected row at a time.
 
-A reason is `contract:<location>:<pydantic error type>`, e.g. `contract:payload.x:int_type`.
+A reason is `contract:<location>:<pydantic error type>`, e.g. `contract:payload.x:int_type`,
+or `contract:<location>:duplicate_key` for a key given twice (pydantic keeps the last, SQL the first).
 Locations are built only from the models' own field names, so an unexpected key or value
 in the input can never become part of a reason (policy rule 9).
 """
 
 from __future__ import annotations
+
+import json
 
 from pydantic import ValidationError
 
@@ -29,4 +32,15 @@ def contract_reason(line: str) -> str:
         return f"contract:{_location(tuple(first['loc']))}:{first['type']}"
     except ValueError:
         return "contract:not_json"
-    return DISAGREEMENT
+    return _duplicate_key(line) or DISAGREEMENT
+
+
+def _duplicate_key(line: str) -> str | None:
+    """The first key given twice in an event pydantic accepts, at the top level or in its payload."""
+    event = json.loads(line, object_pairs_hook=lambda pairs: pairs)
+    for where, pairs in (((), event), (("payload",), dict(event)["payload"])):
+        names = [name for name, _ in pairs]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            return f"contract:{_location((*where, twice))}:duplicate_key"
+    return None
