@@ -71,11 +71,18 @@ def _stamp(path: Path) -> str:
 class LocalRaw:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._paths: dict[str, Path] = {}  # a batch's name -> its path, for names that are not UTF-8
+
+    def _name(self, path: Path) -> str:
+        """The batch's name as text: bytes that are not UTF-8 (a local disk allows them) escaped as `\\xNN`."""
+        name = os.fsencode(path.relative_to(self.root).as_posix()).decode("utf-8", "backslashreplace")
+        self._paths[name] = path
+        return name
 
     def folder(self, folder_day: date) -> list[Batch]:
-        """The batches under `date=<folder_day>/`."""
-        paths = sorted((self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}"))
-        return [Batch(p.relative_to(self.root).as_posix(), folder_day, lambda p=p: p.open("rb"), _stamp(p)) for p in paths]
+        """The batches under `date=<folder_day>/` (files only: a folder named like a batch is none)."""
+        paths = sorted(p for p in (self.root / f"date={folder_day.isoformat()}").glob(f"device=*/*{BATCH_SUFFIX}") if p.is_file())
+        return [Batch(self._name(p), folder_day, lambda p=p: p.open("rb"), _stamp(p)) for p in paths]
 
     def batches(self, day: date) -> list[Batch]:
         """The batches of folders D-1 and D. A missing raw root is an error, not an empty day."""
@@ -85,7 +92,7 @@ class LocalRaw:
 
     def replace(self, relative: str, data: bytes | None) -> None:
         """Rewrite a batch atomically (a `_tmp` name, then rename), or delete it when `data` is None."""
-        path = self.root / relative
+        path = self._paths.get(relative, self.root / relative)
         if data is None:
             path.unlink(missing_ok=True)
             if not any(path.parent.iterdir()):  # the device folder's name is an identifier too

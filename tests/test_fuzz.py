@@ -631,8 +631,22 @@ def test_ten_megabyte_values_are_refused_by_name(con, raw_root, monkeypatch):
                       "reason:contract:ts:string_pattern_mismatch": 1, "reason:scope:field": 1, "reason:scope:payload_field": 1}
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
-                   reason="known: a batch or device name that is not UTF-8 (possible on a local disk) crashes landing")
 def test_a_batch_name_that_is_not_utf8_does_not_crash_landing(con, raw_root):
     _write(raw_root, f"date={DAY}/device=D1/" + os.fsdecode(b"CANARY\xff.jsonl.gz"), gzip.compress(b"{}\n"))
     assert _land_and_validate(con, raw_root)[1]["lines_read"] == 1
+    assert con.execute("SELECT DISTINCT batch_path FROM landed_lines").fetchall() == [(f"date={DAY}/device=D1/CANARY\\xff.jsonl.gz",)]
+
+
+def test_odd_entries_in_the_raw_root_are_not_batches_and_odd_names_can_still_be_rewritten(raw_root):
+    from sluice.raw_store import LocalRaw
+
+    odd = f"date={DAY}/device=D1/" + os.fsdecode(b"b\xff.jsonl.gz")
+    _write(raw_root, odd, gzip.compress(b"{}\n"))
+    (raw_root / f"date={DAY}" / "device=D1" / "folder.jsonl.gz").mkdir()
+    store = LocalRaw(raw_root)
+    (batch,) = store.folder(DAY)
+    assert batch.relative == f"date={DAY}/device=D1/b\\xff.jsonl.gz"
+    store.replace(batch.relative, gzip.compress(b"[]\n"))  # as erasure rewrites a batch: the file itself
+    assert gzip.decompress((raw_root / odd).read_bytes()) == b"[]\n"
+    store.replace(batch.relative, None)
+    assert not (raw_root / odd).exists()

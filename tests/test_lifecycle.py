@@ -225,3 +225,12 @@ def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_pat
     assert {p.parent.name for p in home.training.rglob("*.parquet")} == {"v=run1", "v=run2"} and len(on_disk) == 2
     marker = published_marker(home, DAY)
     assert [f["path"].split("/")[2] for t in TRAINING_TABLES for f in marker["tables"][t]["files"]] == ["v=run2", "v=run1"]
+
+
+def test_erasure_finds_a_person_behind_a_key_given_twice():
+    from sluice.erasure import filter_batch
+
+    lines = [b'{"employee_id": "e-erased", "employee_id": "e-other", "x": 1}', b'{"employee_id": "e-other"}', b'[1, 2]', b'not json']
+    kept, removed = filter_batch(gzip.compress(b"\n".join(lines) + b"\n"), {"e-erased"})
+    assert removed == 1
+    assert gzip.decompress(kept).splitlines() == lines[1:]
