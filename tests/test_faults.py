@@ -4,7 +4,6 @@ publishes, a full disk and a read-only home."""
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import shutil
 import subprocess
