@@ -37,7 +37,10 @@ def _env(home: Path, inbox: Path) -> dict[str, str]:
 
 
 def _sluice_run(env: dict[str, str]) -> int:
-    return _run(["-m", "sluice.cli", "run", "--date", DAY.isoformat()], env).returncode
+    done = _run(["-m", "sluice.cli", "run", "--date", DAY.isoformat()], env)
+    if done.returncode:  # sluice's own output: codes and counts, never a value
+        print(done.stderr[-3000:])
+    return done.returncode
 
 
 def publication(home: SluiceHome) -> dict[str, bytes]:
