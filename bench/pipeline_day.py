@@ -23,6 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 DAY = date(2026, 11, 2)
 
 
+def step_spans(run_id: str) -> dict[str, tuple[float, float]]:
+    """Each step's start and end (Unix time) from the event log of `$DAGSTER_HOME`'s instance, in start order."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.all_logs(run_id)
+    begins = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value == "STEP_START"}
+    ends = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")}
+    return {step: (begins[step], ends.get(step, begins[step])) for step in sorted(begins, key=begins.get)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--employees", type=int, default=200)
@@ -40,20 +51,14 @@ def main() -> int:
         print(f"simulate: {stats['events']:,} events, {stats['batches']:,} batches in {sim_s:.1f} s "
               f"({stats['events'] / sim_s:,.0f} events/s)")
 
-        import dagster as dg
-
         from orchestration.runner import run_day
 
         started = time.perf_counter()
         outcome = run_day(DAY)
         wall = time.perf_counter() - started
-        with dg.DagsterInstance.get() as instance:
-            records = instance.all_logs(outcome.run_id)
-        begins = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value == "STEP_START"}
-        ends = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")}
         print(f"run: exit {outcome.exit_code}, {wall:.1f} s wall, {stats['events'] / wall:,.0f} events/s end to end")
-        for step in sorted(begins, key=begins.get):
-            print(f"  {step:<40} {ends.get(step, begins[step]) - begins[step]:7.1f} s")
+        for step, (begin, end) in step_spans(outcome.run_id).items():
+            print(f"  {step:<40} {end - begin:7.1f} s")
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS: {own:,.0f} MiB (this process), {children:,.0f} MiB (largest child: dbt, simulator workers)")

@@ -296,6 +296,8 @@ def _cut_batches(rng: random.Random, lines: list[str]) -> list[tuple[str, bytes,
 
 
 def make_directory(seed: int, employees: int) -> list[Employee]:
+    if employees > len(FIRST) * len(LAST):  # names are unique: more would never find a free one
+        raise ValueError(f"the simulator names at most {len(FIRST) * len(LAST)} employees")
     rng = random.Random(f"{seed}:directory")
     teams = TEAMS[: max(1, min(len(TEAMS), employees // 8))]  # teams of about eight
     out, used = [], set()
@@ -345,6 +347,7 @@ def simulate(day: date, employees: int, out: Path, seed: int = 0, events_per_emp
 
 def _map(jobs: list[tuple], workers: int) -> Iterator:
     if workers <= 1 or len(jobs) < 4:
-        return map(_employee_day, jobs)
-    pool = ProcessPoolExecutor(workers)
-    return pool.map(_employee_day, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
+        yield from map(_employee_day, jobs)
+        return
+    with ProcessPoolExecutor(workers) as pool:  # shut down when the day is written, not at interpreter exit
+        yield from pool.map(_employee_day, jobs, chunksize=max(1, len(jobs) // (workers * 4)))

@@ -59,11 +59,16 @@ def load_directory(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return con.execute("SELECT count(*) FROM directory").fetchone()[0]
 
 
-def _register_pseudonyms(con: duckdb.DuckDBPyConnection, key: str) -> None:
+def _pseudonym_tables(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Temp tables `<kind>_pseudonyms` (id, pseudonym). Tables, not registered Arrow: DuckDB knows
+    their size, so it builds its joins on them, not on the day's events (beyond memory on a large day)."""
     for kind, column in PSEUDONYMISED.items():
         ids = [r[0] for r in con.execute(
             f"SELECT DISTINCT {column} FROM judged_events WHERE excluded_by IS NULL AND {column} IS NOT NULL").fetchall()]
-        con.register(f"{kind}_pseudonyms", pa.table(pseudonym_table(key, kind, ids)))
+        con.register("incoming_pseudonyms", pa.table(pseudonym_table(key, kind, ids)))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {kind}_pseudonyms AS SELECT id::VARCHAR AS id, pseudonym::VARCHAR AS pseudonym"
+                    " FROM incoming_pseudonyms")  # typed: no ids (an empty day) would make them INTEGER
+        con.unregister("incoming_pseudonyms")
 
 
 def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: str) -> dict[str, int]:
@@ -100,7 +105,7 @@ def judge_events(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
 def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest, pseudonym_key: str) -> dict[str, int]:
     con.execute(DDL)
     judge_events(con, day, manifest)
-    _register_pseudonyms(con, pseudonym_key)
+    _pseudonym_tables(con, pseudonym_key)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE promoted AS
         SELECT row_number() OVER (ORDER BY ps.pseudonym, j.ts, j.event_id) AS seq,
@@ -137,7 +142,7 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     con.executemany("INSERT INTO redactions VALUES (?, ?, ?)", [(day, p, n) for p, n in sorted(redacted.items())])
     promoted = con.execute("SELECT count(*) FROM promoted").fetchone()[0]
     for kind in PSEUDONYMISED:
-        con.unregister(f"{kind}_pseudonyms")
+        con.execute(f"DROP TABLE {kind}_pseudonyms")
     con.execute("DROP TABLE judged_events")
     con.execute("DROP TABLE promoted")
     return {"promoted": promoted, **{f"excluded:{name}": excluded.get(name, 0) for name in rules},

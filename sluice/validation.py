@@ -35,21 +35,24 @@ CREATE TABLE IF NOT EXISTS line_outcomes (partition_date DATE, outcome VARCHAR, 
 def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> dict[str, int]:
     con.execute(DDL)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE copies AS
-        SELECT batch_path, line_no, row_number() OVER (PARTITION BY event_id ORDER BY batch_path, line_no) AS copy_no
+        CREATE OR REPLACE TEMP TABLE duplicates AS
+        SELECT batch_path, line_no
         FROM (SELECT batch_path, line_no,
                      CASE WHEN json_valid(line) AND json_type(line, '$.event_id') = 'VARCHAR'
                           THEN json_extract_string(line, '$.event_id') END AS event_id
               FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL)
         WHERE event_id IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY batch_path, line_no) > 1
     """, {"day": day})
+    # Every line of the day once, with its outcome and its text: the inserts below read this
+    # alone, never joining the day's lines back (a join as large as the day, beyond memory).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT batch_path, batch_id, line_no,
+        SELECT batch_path, batch_id, line_no, line,
           CASE
             WHEN home_day <> $day THEN 'other_day'
             WHEN unreadable IS NOT NULL OR j IS NULL THEN 'unreadable'
-            WHEN copy_no > 1 THEN 'duplicate'
+            WHEN duplicate THEN 'duplicate'
             WHEN scope_reason IS NOT NULL OR contract_violation OR off_day THEN 'quarantined'
             ELSE 'valid'
           END AS outcome,
@@ -57,7 +60,7 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
             WHEN home_day <> $day THEN NULL
             WHEN unreadable IS NOT NULL THEN unreadable
             WHEN j IS NULL THEN 'unreadable:not_json'
-            WHEN copy_no > 1 THEN NULL
+            WHEN duplicate THEN NULL
             ELSE coalesce(scope_reason, CASE WHEN contract_violation THEN 'contract:pending' END,
                           CASE WHEN off_day THEN '{OFF_DAY}' END)
           END AS reason
@@ -66,33 +69,29 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
                  CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation,
                  coalesce(CAST(try_strptime(j->>'$.ts', '{TS_FORMAT}') AS DATE) <> $day, false) AS off_day
           FROM (SELECT *, {parsed_sql("j")}
-                FROM (SELECT l.*, c.copy_no,
+                FROM (SELECT l.*, d.line_no IS NOT NULL AS duplicate,
                              CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line::JSON END AS j
-                      FROM landed_lines l LEFT JOIN copies c USING (batch_path, line_no)
+                      FROM landed_lines l LEFT JOIN duplicates d USING (batch_path, line_no)
                       WHERE l.partition_date = $day)))
     """, {"day": day})
-    _name_contract_reasons(con, day)
+    _name_contract_reasons(con)
     con.execute("DELETE FROM events WHERE partition_date = ?", [day])
     con.execute("DELETE FROM quarantine WHERE partition_date = ?", [day])
     con.execute("DELETE FROM line_outcomes WHERE partition_date = ?", [day])
-    day_lines = "landed_lines l JOIN judged USING (batch_path, line_no) WHERE l.partition_date = $day"
     con.execute(f"""INSERT INTO events SELECT $day, batch_id, line_no, {column_sql()}
-                    FROM (SELECT l.batch_id, l.line_no, l.line::JSON AS j FROM {day_lines} AND outcome = 'valid')""",
+                    FROM (SELECT batch_id, line_no, line::JSON AS j FROM judged WHERE outcome = 'valid')""",
                 {"day": day})
-    con.execute(f"""INSERT INTO quarantine SELECT $day, batch_path, l.batch_id, line_no, reason, line
-                    FROM {day_lines} AND outcome = 'quarantined'""", {"day": day})
+    con.execute("""INSERT INTO quarantine SELECT $day, batch_path, batch_id, line_no, reason, line
+                   FROM judged WHERE outcome = 'quarantined'""", {"day": day})
     con.execute("INSERT INTO line_outcomes SELECT ?, outcome, reason, count(*) FROM judged GROUP BY ALL", [day])
     con.execute("DROP TABLE judged")
-    con.execute("DROP TABLE copies")
+    con.execute("DROP TABLE duplicates")
     return outcome_counts(con, day)
 
 
-def _name_contract_reasons(con: duckdb.DuckDBPyConnection, day: date) -> None:
+def _name_contract_reasons(con: duckdb.DuckDBPyConnection) -> None:
     """Pydantic, only on the rows the bulk SQL rejected, to name each reason."""
-    rejected = con.execute(
-        "SELECT batch_path, line_no, line FROM judged JOIN landed_lines USING (batch_path, line_no)"
-        " WHERE reason = 'contract:pending' AND partition_date = $day", {"day": day}
-    ).fetchall()
+    rejected = con.execute("SELECT batch_path, line_no, line FROM judged WHERE reason = 'contract:pending'").fetchall()
     if not rejected:
         return
     named = [(contract_reason(line), path, no) for path, no, line in rejected]

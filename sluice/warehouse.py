@@ -17,9 +17,17 @@ from typing import Iterator
 
 import duckdb
 
-from sluice.errors import SluiceError
+from sluice.errors import SluiceError, duckdb_error
 
 PRIVATE = "private"
+MEMORY_LIMIT_ENV = "SLUICE_MEMORY_LIMIT"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's `memory_limit` for every connection of the pipeline and for dbt's (`dbt_profile_env`).
+    Past it DuckDB spills, encrypted, to the spill directory; what a process holds beyond it is
+    Python's (Dagster, dbt), about 0.5 GiB."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or "1GB"
 
 
 def httpfs_extension_path() -> str:
@@ -33,7 +41,7 @@ def httpfs_extension_path() -> str:
     return found[-1]
 
 
-def _connect(spill_dir: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+def _connect(spill_dir: Path, memory_limit: str | None, threads: int) -> duckdb.DuckDBPyConnection:
     spill_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         config={
@@ -42,7 +50,7 @@ def _connect(spill_dir: Path, memory_limit: str, threads: int) -> duckdb.DuckDBP
             "extension_directory": str(spill_dir / "extensions"),
             "autoinstall_known_extensions": "false",
             "autoload_known_extensions": "false",
-            "memory_limit": memory_limit,
+            "memory_limit": memory_limit or duckdb_memory_limit(),
             "threads": threads,
             "preserve_insertion_order": "false",
         }
@@ -57,7 +65,7 @@ def private_zone(
     key: str,
     spill_dir: Path,
     *,
-    memory_limit: str = "2GB",
+    memory_limit: str | None = None,
     threads: int = 2,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection with the encrypted private zone attached as `private` (and in use).
@@ -81,7 +89,7 @@ def private_zone(
 
 
 @contextmanager
-def scratch_zone(spill_dir: Path, *, memory_limit: str = "2GB", threads: int = 2) -> Iterator[duckdb.DuckDBPyConnection]:
+def scratch_zone(spill_dir: Path, *, memory_limit: str | None = None, threads: int = 2) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory connection for private data that never becomes a DuckDB file (a shard's
     work): spills encrypted, errors reported like the private zone's."""
     with _guarded(_connect(spill_dir, memory_limit, threads)) as con:
@@ -93,6 +101,6 @@ def _guarded(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnecti
     try:
         yield con
     except duckdb.Error as exc:  # its text can quote the data it choked on (rule 9)
-        raise SluiceError("private_zone_query_failed", type(exc).__name__) from None
+        raise duckdb_error(str(exc), type(exc).__name__) from None
     finally:
         con.close()
