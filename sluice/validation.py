@@ -16,7 +16,7 @@ import duckdb
 
 from sluice.contract.models import TS_FORMAT
 from sluice.contract.reasons import contract_reason
-from sluice.contract.vectorised import column_sql, columns, parsed_sql, violation_sql
+from sluice.contract.vectorised import column_sql, columns, parsed_sql, transform_type, violation_sql
 from sluice.policy.scope import ScopeManifest, scope_reason_sql
 
 # A valid line whose `ts` is neither its folder's day nor the next: the agent's clock or
@@ -37,15 +37,15 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
     con.execute("""
         CREATE OR REPLACE TEMP TABLE duplicates AS
         SELECT batch_path, line_no
-        FROM (SELECT batch_path, line_no,
-                     CASE WHEN json_valid(line) AND json_type(line, '$.event_id') = 'VARCHAR'
-                          THEN json_extract_string(line, '$.event_id') END AS event_id
-              FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL)
+        FROM (SELECT batch_path, line_no, CASE WHEN left(id, 1) = '"' THEN id ->> '$' END AS event_id
+              FROM (SELECT batch_path, line_no, try(json_extract(line, '$.event_id')) AS id
+                    FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL))
         WHERE event_id IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY batch_path, line_no) > 1
     """, {"day": day})
-    # Every line of the day once, with its outcome and its text: the inserts below read this
-    # alone, never joining the day's lines back (a join as large as the day, beyond memory).
+    # Every line of the day once, parsed once per JSON function, with its outcome and its text: the
+    # inserts below read this alone, never joining the day's lines back (a join as large as the day,
+    # beyond memory).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged AS
         SELECT batch_path, batch_id, line_no, line,
@@ -67,10 +67,10 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
         FROM (
           SELECT *, CASE WHEN t0 = 'OBJECT' THEN {scope_reason_sql(manifest)} END AS scope_reason,
                  CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation,
-                 coalesce(CAST(try_strptime(j->>'$.ts', '{TS_FORMAT}') AS DATE) <> $day, false) AS off_day
+                 coalesce(CAST(try_strptime(s.ts, '{TS_FORMAT}') AS DATE) <> $day, false) AS off_day
           FROM (SELECT *, {parsed_sql("j")}
                 FROM (SELECT l.*, d.line_no IS NOT NULL AS duplicate,
-                             CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line::JSON END AS j
+                             CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line END AS j
                       FROM landed_lines l LEFT JOIN duplicates d USING (batch_path, line_no)
                       WHERE l.partition_date = $day)))
     """, {"day": day})
@@ -79,7 +79,8 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
     con.execute("DELETE FROM quarantine WHERE partition_date = ?", [day])
     con.execute("DELETE FROM line_outcomes WHERE partition_date = ?", [day])
     con.execute(f"""INSERT INTO events SELECT $day, batch_id, line_no, {column_sql()}
-                    FROM (SELECT batch_id, line_no, line::JSON AS j FROM judged WHERE outcome = 'valid')""",
+                    FROM (SELECT batch_id, line_no, json_transform(line, '{transform_type()}') AS s
+                          FROM judged WHERE outcome = 'valid')""",
                 {"day": day})
     con.execute("""INSERT INTO quarantine SELECT $day, batch_path, batch_id, line_no, reason, line
                    FROM judged WHERE outcome = 'quarantined'""", {"day": day})

@@ -1,7 +1,10 @@
+import json
+
 import duckdb
 import pytest
 import yaml
 
+from sluice.contract.vectorised import parsed_sql
 from sluice.policy.scope import MANIFEST_PATH, ScopeManifest, load_manifest, scope_reason_sql
 
 
@@ -19,7 +22,8 @@ def manifest():
     ({"event_type": 5, "region": "US", "payload": {}}, None),  # a wrong type is the contract's to reject
 ])
 def test_scope_reasons(manifest, event, reason):
-    got = duckdb.execute(f"SELECT {scope_reason_sql(manifest)} FROM (SELECT ?::JSON AS j)", [__import__("json").dumps(event)]).fetchone()[0]
+    sql = f"SELECT {scope_reason_sql(manifest)} FROM (SELECT {parsed_sql('j')} FROM (SELECT ?::JSON AS j))"
+    got = duckdb.execute(sql, [json.dumps(event)]).fetchone()[0]
     assert got == reason
 
 

@@ -1,12 +1,18 @@
 """DuckDB expressions derived from the pydantic models in `models.py`.
 
-`violation_sql` is true for a JSON row that the models would reject; `column_sql` pulls
-the typed columns of a valid row. Both walk the models' fields and constraints, so the
-models stay the single source of truth (a test checks SQL and pydantic agree).
+`parsed_sql` parses a JSON line into a few columns: the JSON type at every path of the
+models (`t`), the keys as written (`k`, `pk`), and every value at once (`s`, a typed STRUCT
+from one `json_transform`: a well-typed value reads exactly as written). `violation_sql` is
+true for a row the models would reject: a field absent or null when required, of the wrong
+JSON type, or whose value breaks its constraints; or a key given twice. `column_sql` reads
+the typed columns of a valid row from `s`. All of it walks the models' fields and
+constraints, so the models stay the single source of truth (a test checks SQL and pydantic
+agree). Each JSON function parses the line again: keep their number small.
 """
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from dataclasses import dataclass, field
@@ -82,95 +88,117 @@ def shape_of(info: FieldInfo) -> FieldShape:
     raise TypeError(f"no SQL counterpart for annotation {annotation!r}")
 
 
-def _paths() -> list[str]:
-    paths = [f"$.{name}" for name in Event.model_fields]
+def _fields() -> list[tuple[str, FieldInfo]]:
+    """Every (path, field) of the models: the event's, then the union of the payloads' (first model wins)."""
+    fields = [(f"$.{name}", info) for name, info in Event.model_fields.items()]
     for model in PAYLOADS.values():
-        paths += [f"$.payload.{name}" for name in model.model_fields if f"$.payload.{name}" not in paths]
-    return paths
+        fields += [(f"$.payload.{name}", info) for name, info in model.model_fields.items()
+                   if f"$.payload.{name}" not in dict(fields)]
+    return fields
 
 
-PATHS = _paths()
+FIELDS = _fields()
+PATHS = [path for path, _ in FIELDS]
+SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "literal": "VARCHAR", "literal_list": "VARCHAR[]"}
+# json_transform's types: HUGEINT holds every JSON integer DuckDB types BIGINT or UBIGINT, so a well-typed
+# value is never NULL; ts stays text until the checks have passed.
+TRANSFORM_TYPES = {"str": "VARCHAR", "int": "HUGEINT", "literal": "VARCHAR", "literal_list": ["VARCHAR"]}
+
+
+def _member(path: str) -> str:
+    """The STRUCT member of `s` at a JSON path: `$.payload.x` -> `s.payload.x`."""
+    return "s." + path.removeprefix("$.")
+
+
+def type_at(path: str) -> str:
+    """The JSON type at `path` (NULL when absent, 'NULL' when null), over `parsed_sql`'s columns."""
+    return f"t[{PATHS.index(path) + 1}]"
+
+
+def transform_type() -> str:
+    """The STRUCT type `json_transform` reads a line into (as `s`)."""
+    top: dict[str, Any] = {}
+    for path, info in FIELDS:
+        shape = shape_of(info)
+        *parents, name = path.removeprefix("$.").split(".")
+        target = top
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        if shape.kind != "object":
+            target[name] = TRANSFORM_TYPES[shape.kind]
+    return json.dumps(top)
 
 
 def parsed_sql(json_column: str) -> str:
-    """SELECT items that parse a JSON column once into the lists the checks read.
+    """SELECT items that parse a JSON text column (NULL when it is not JSON) into what the checks read.
 
-    `t[i]` / `v[i]` are the JSON type and string value at `PATHS[i]`, `lt` / `lv` those
-    of the items of list-typed fields (only `key.modifiers` today), `k` / `pk` the keys of
-    the event and of its payload, as written (a key given twice is there twice).
+    `t0` is the row's JSON type; `t[i]` the JSON type at `PATHS[i]`; `lt` the types of the items of
+    list-typed fields (only `key.modifiers` today); `k` / `pk` the keys of the event and of its
+    payload, as written (a key given twice is there twice); `s` every value, typed.
     """
     path_list = "[" + ", ".join(f"'{p}'" for p in PATHS) + "]"
-    (list_path,) = [p for p in PATHS if _shape_at(p).kind == "literal_list"]
+    (list_path,) = [p for p, info in FIELDS if shape_of(info).kind == "literal_list"]
+    j = json_column
     return (
-        f"json_type({json_column}) AS t0, json_type({json_column}, {path_list}) AS t, "
-        f"json_extract_string({json_column}, {path_list}) AS v, "
-        f"json_type({json_column}, '{list_path}[*]') AS lt, json_extract_string({json_column}, '{list_path}[*]') AS lv, "
-        f"json_keys({json_column}) AS k, json_keys({json_column}, '$.payload') AS pk"
+        f"json_type({j}) AS t0, json_type({j}, {path_list}) AS t, "
+        f"CASE WHEN {type_at(list_path)} = 'ARRAY' THEN json_type({j}, '{list_path}[*]') END AS lt, "
+        f"json_keys({j}) AS k, json_keys({j}, '$.payload') AS pk, json_transform({j}, '{transform_type()}') AS s"
     )
 
 
-def _shape_at(path: str) -> FieldShape:
-    name = path.rsplit(".", 1)[1]
-    if path.startswith("$.payload."):
-        info = next(m.model_fields[name] for m in PAYLOADS.values() if name in m.model_fields)
-    else:
-        info = Event.model_fields[name]
-    return shape_of(info)
-
-
-def _value_violation(shape: FieldShape, path: str) -> str:
-    """True when a present, non-null value breaks the field's type or constraints."""
-    i = PATHS.index(path) + 1
-    t, s = f"t[{i}]", f"v[{i}]"
+def _type_violation(shape: FieldShape, path: str) -> str:
+    """True when a present, non-null value has the wrong JSON type."""
+    t = type_at(path)
     if shape.kind == "object":
         return f"{t} <> 'OBJECT'"
-    if shape.kind == "literal":
-        return f"{t} <> 'VARCHAR' OR {s} NOT IN {_literal_list(shape.literals)}"
     if shape.kind == "literal_list":
-        return (
-            f"{t} <> 'ARRAY'"
-            " OR len(list_filter(lt, x -> x <> 'VARCHAR')) > 0"
-            f" OR len(list_filter(lv, x -> x NOT IN {_literal_list(shape.literals)})) > 0"
-        )
+        return f"{t} <> 'ARRAY' OR len(list_filter(lt, x -> x <> 'VARCHAR')) > 0"
+    if shape.kind == "int":
+        return f"{t} NOT IN {INT_TYPES}"
+    return f"{t} <> 'VARCHAR'"
+
+
+def _value_violation(shape: FieldShape, path: str) -> str | None:
+    """True when a well-typed value breaks the field's constraints (NULL when the value is absent)."""
+    s = _member(path)
+    if shape.kind == "literal":
+        return f"{s} NOT IN {_literal_list(shape.literals)}"
+    if shape.kind == "literal_list":
+        return f"len(list_filter({s}, x -> x NOT IN {_literal_list(shape.literals)})) > 0"
     b = shape.bounds
     if shape.kind == "int":
-        n = f"TRY_CAST({s} AS HUGEINT)"
-        parts = [f"{t} NOT IN {INT_TYPES}"]
-        parts += [f"{n} < {b['ge']}"] if "ge" in b else []
-        parts += [f"{n} > {b['le']}"] if "le" in b else []
-        return " OR ".join(parts)
-    parts = [f"{t} <> 'VARCHAR'"]
-    parts += [f"length({s}) < {b['min_length']}"] if "min_length" in b else []
-    parts += [f"length({s}) > {b['max_length']}"] if "max_length" in b else []
-    parts += [f"NOT regexp_matches({s}, {_quote(b['pattern'])})"] if "pattern" in b else []
-    # No instant, or one before year 1: DuckDB reads year 0000 (1 BC), Python's datetime (pydantic's) does not.
-    parts += [f"coalesce(try_strptime({s}, '{TS_FORMAT}') < TIMESTAMP '0001-01-01', true)"] if shape.real_instant else []
-    return " OR ".join(parts)
+        parts = [f"{s} < {b['ge']}"] if "ge" in b else []
+        parts += [f"{s} > {b['le']}"] if "le" in b else []
+    else:
+        parts = [f"length({s}) < {b['min_length']}"] if "min_length" in b else []
+        parts += [f"length({s}) > {b['max_length']}"] if "max_length" in b else []
+        parts += [f"NOT regexp_matches({s}, {_quote(b['pattern'])})"] if "pattern" in b else []
+        # No instant, or one before year 1: DuckDB reads year 0000 (1 BC), Python's datetime (pydantic's) does not.
+        parts += [f"coalesce(try_strptime({s}, '{TS_FORMAT}') < TIMESTAMP '0001-01-01', true)"] if shape.real_instant else []
+    return " OR ".join(parts) or None
 
 
 def _field_violation(shape: FieldShape, path: str) -> str:
-    t = f"t[{PATHS.index(path) + 1}]"
+    """Absent or null when required, of the wrong type, or a value that breaks the constraints."""
+    t = type_at(path)
     missing = "true" if shape.required else "false"
-    return (
-        f"(CASE WHEN {t} IS NULL THEN {missing} WHEN {t} = 'NULL' THEN {missing}"
-        f" ELSE coalesce({_value_violation(shape, path)}, true) END)"
-    )
+    wrong = _type_violation(shape, path)
+    value = _value_violation(shape, path)
+    if value:
+        wrong = f"{wrong} OR {value}"
+    return f"(CASE WHEN {t} IS NULL OR {t} = 'NULL' THEN {missing} ELSE coalesce({wrong}, true) END)"
 
 
 def violation_sql() -> str:
-    """A boolean SQL expression over the columns of `parsed_sql`: true when the row breaks the contract."""
+    """A boolean SQL expression over `parsed_sql`'s columns: true when the row breaks the contract."""
     # A key given twice: SQL reads the first, pydantic the last; the contract takes neither.
     clauses = ["t0 <> 'OBJECT'", "len(k) > len(list_distinct(k))", "coalesce(len(pk) > len(list_distinct(pk)), false)"]
     clauses += [_field_violation(shape_of(info), f"$.{name}") for name, info in Event.model_fields.items()]
-    event_type = f"v[{PATHS.index('$.event_type') + 1}]"
     for name, model in PAYLOADS.items():
         payload = [_field_violation(shape_of(info), f"$.payload.{f}") for f, info in model.model_fields.items()]
         if payload:
-            clauses.append(f"({event_type} = {_quote(name)} AND ({' OR '.join(payload)}))")
+            clauses.append(f"(s.event_type = {_quote(name)} AND ({' OR '.join(payload)}))")
     return "(" + "\n OR ".join(clauses) + ")"
-
-
-SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "literal": "VARCHAR", "literal_list": "VARCHAR[]"}
 
 
 def columns() -> dict[str, str]:
@@ -189,16 +217,11 @@ def columns() -> dict[str, str]:
 
 
 def column_sql() -> str:
-    """SELECT list that extracts every column of `columns()` from a valid JSON row `j`."""
-    top = set(Event.model_fields)
+    """SELECT list of every column of `columns()`, from the `s` of a valid row."""
+    paths = {path.rsplit(".", 1)[1]: path for path in PATHS}
     exprs = []
     for name, sql_type in columns().items():
-        path = f"$.{name}" if name in top else f"$.payload.{name}"
-        if sql_type == "TIMESTAMP":
-            expr = f"strptime(j->>'{path}', '{TS_FORMAT}')"
-        elif sql_type == "VARCHAR[]":
-            expr = f"json_extract_string(j, '{path}[*]')"
-        else:
-            expr = f"CAST(j->>'{path}' AS {sql_type})"
+        member = _member(paths[name])
+        expr = f"strptime({member}, '{TS_FORMAT}')" if sql_type == "TIMESTAMP" else f"CAST({member} AS {sql_type})"
         exprs.append(f"{expr} AS {name}")
     return ",\n  ".join(exprs)

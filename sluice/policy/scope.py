@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sluice.contract.models import PAYLOADS, TOP_LEVEL_FIELDS
+from sluice.contract.vectorised import type_at
 
 MANIFEST_PATH = Path(__file__).with_name("scope_manifest.yaml")
 
@@ -74,22 +75,21 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
 
 
 def scope_reason_sql(manifest: ScopeManifest) -> str:
-    """SQL over a JSON object `j`: the scope-creep reason, or NULL when the row is in scope.
+    """SQL over `sluice.contract.vectorised.parsed_sql`'s columns of a JSON object (or a table of its
+    `shape_sql`): the scope-creep reason, or NULL when the row is in scope.
 
     Only rows whose `event_type` and `region` are strings are judged here; other shapes
     are the contract's to reject.
     """
     c = manifest.collect
-    payload_keys = "CASE j->>'$.event_type' " + " ".join(
+    event_type, region, payload = (type_at(p) for p in ("$.event_type", "$.region", "$.payload"))
+    payload_keys = "CASE s.event_type " + " ".join(
         f"WHEN '{t}' THEN {_sql_list(keys)}" for t, keys in c.event_types.items()
     ) + " END"
     return f"""CASE
-  WHEN json_type(j, '$.event_type') = 'VARCHAR'
-       AND NOT list_contains({_sql_list(list(c.event_types))}, j->>'$.event_type') THEN 'scope:event_type'
-  WHEN len(list_filter(json_keys(j), k -> NOT list_contains({_sql_list(c.fields)}, k))) > 0 THEN 'scope:field'
-  WHEN json_type(j, '$.payload') = 'OBJECT' AND json_type(j, '$.event_type') = 'VARCHAR'
-       AND len(list_filter(json_keys(j, '$.payload'), k -> NOT list_contains({payload_keys}, k))) > 0
-       THEN 'scope:payload_field'
-  WHEN json_type(j, '$.region') = 'VARCHAR'
-       AND NOT list_contains({_sql_list(c.regions)}, j->>'$.region') THEN 'scope:region'
+  WHEN {event_type} = 'VARCHAR' AND NOT list_contains({_sql_list(list(c.event_types))}, s.event_type) THEN 'scope:event_type'
+  WHEN len(list_filter(k, x -> NOT list_contains({_sql_list(c.fields)}, x))) > 0 THEN 'scope:field'
+  WHEN {payload} = 'OBJECT' AND {event_type} = 'VARCHAR'
+       AND len(list_filter(pk, x -> NOT list_contains({payload_keys}, x))) > 0 THEN 'scope:payload_field'
+  WHEN {region} = 'VARCHAR' AND NOT list_contains({_sql_list(c.regions)}, s.region) THEN 'scope:region'
 END"""
