@@ -9,19 +9,25 @@ lines of folder D-1 whose home is D (carried in).
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
 import duckdb
 import pyarrow as pa
 
-from sluice.batches import BatchReport, read_batch
+from sluice.batches import BatchReport, Line, read_batch, read_batch_text
 from sluice.contract.models import TS_FORMAT
-from sluice.raw_store import RawStore
+from sluice.raw_store import Batch, RawStore
 
 FLUSH_LINES = 200_000
+FLUSH_TEXT = 64 << 20  # characters of clean batches split in one statement
+READERS = 4  # batches read (decompressed, decoded) at once: zlib and decoding release the GIL
 LINE_SCHEMA = pa.schema([
     ("batch_path", pa.string()), ("line_no", pa.int64()), ("line", pa.string()), ("unreadable", pa.string()),
 ])
+TEXT_SCHEMA = pa.schema([("batch_path", pa.string()), ("text", pa.large_string())])
 
 DDL = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -34,36 +40,85 @@ CREATE TABLE IF NOT EXISTS landed_lines (
 """
 
 
-def _flush(con: duckdb.DuckDBPyConnection, rows: dict[str, list]) -> None:
-    if not rows["line_no"]:
-        return
-    table = pa.Table.from_pydict(rows, schema=LINE_SCHEMA)
-    con.register("incoming_lines", table)
-    con.execute("INSERT INTO staged_lines SELECT * FROM incoming_lines")
-    con.unregister("incoming_lines")
-    for column in rows.values():
-        column.clear()
+class _Staging:
+    """Lines on their way into the temp table `staged_lines`: clean batches as whole texts, split by
+    DuckDB; other batches line by line, as the reader yields them with their reasons."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: dict[str, list] = {name: [] for name in LINE_SCHEMA.names}
+        self.texts: dict[str, list] = {name: [] for name in TEXT_SCHEMA.names}
+        self.text_size = 0
+
+    def add_text(self, relative: str, text: str) -> None:
+        if text:
+            self.texts["batch_path"].append(relative)
+            self.texts["text"].append(text)
+            self.text_size += len(text)
+            if self.text_size >= FLUSH_TEXT:
+                self.flush()
+
+    def add_lines(self, relative: str, lines: Iterator[Line]) -> None:
+        for line in lines:
+            self.rows["batch_path"].append(relative)
+            self.rows["line_no"].append(line.number)
+            self.rows["line"].append(line.text)
+            self.rows["unreadable"].append(line.reason)
+            if len(self.rows["line_no"]) >= FLUSH_LINES:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.texts["text"]:
+            self.con.register("incoming_texts", pa.Table.from_pydict(self.texts, schema=TEXT_SCHEMA))
+            self.con.execute("""
+                INSERT INTO staged_lines
+                SELECT batch_path, generate_subscripts(lines, 1), unnest(lines), NULL
+                FROM (SELECT batch_path, string_split(text, chr(10)) AS lines FROM incoming_texts)""")
+            self.con.unregister("incoming_texts")
+        if self.rows["line_no"]:
+            self.con.register("incoming_lines", pa.Table.from_pydict(self.rows, schema=LINE_SCHEMA))
+            self.con.execute("INSERT INTO staged_lines SELECT * FROM incoming_lines")
+            self.con.unregister("incoming_lines")
+        for column in (*self.rows.values(), *self.texts.values()):
+            column.clear()
+        self.text_size = 0
+
+
+def _read_text(batch: Batch) -> tuple[BatchReport, str | None]:
+    report = BatchReport()
+    with batch.open() as stream:
+        return report, read_batch_text(stream, report)
+
+
+def _read_all(batches: list[Batch]) -> Iterator[tuple[Batch, BatchReport, str | None]]:
+    """Every batch's text (None: not clean), in order, READERS at a time (a bounded window)."""
+    with ThreadPoolExecutor(READERS) as pool:
+        window: deque[tuple[Batch, Future]] = deque()
+        for batch in batches:
+            window.append((batch, pool.submit(_read_text, batch)))
+            if len(window) >= READERS * 2:
+                batch_done, future = window.popleft()
+                yield batch_done, *future.result()
+        while window:
+            batch_done, future = window.popleft()
+            yield batch_done, *future.result()
 
 
 def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date) -> dict[str, int]:
     """Replace day D's landed lines and batch records; return the landing counts."""
     con.execute(DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE staged_lines (batch_path VARCHAR, line_no BIGINT, line VARCHAR, unreadable VARCHAR)")
-    batches = store.batches(day)
-    rows: dict[str, list] = {name: [] for name in LINE_SCHEMA.names}
+    staging = _Staging(con)
     reports = []
-    for batch in batches:
-        report = BatchReport()
-        with batch.open() as stream:
-            for line in read_batch(stream, report):
-                rows["batch_path"].append(batch.relative)
-                rows["line_no"].append(line.number)
-                rows["line"].append(line.text)
-                rows["unreadable"].append(line.reason)
-                if len(rows["line_no"]) >= FLUSH_LINES:
-                    _flush(con, rows)
+    for batch, report, text in _read_all(store.batches(day)):
+        if text is None:  # not clean: read again, line by line, each line read or given its reason
+            report = BatchReport()
+            with batch.open() as stream:
+                staging.add_lines(batch.relative, read_batch(stream, report))
+        else:
+            staging.add_text(batch.relative, text)
         reports.append((batch, report))
-    _flush(con, rows)
+    staging.flush()
     con.execute(
         "CREATE OR REPLACE TEMP TABLE staged_batches (batch_path VARCHAR, batch_id VARCHAR, date_dir DATE,"
         " lines BIGINT, unreadable BIGINT, truncated BOOLEAN, error VARCHAR)"
@@ -79,8 +134,7 @@ def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date) -> dict
         INSERT INTO landed_lines
         WITH dated AS (
           SELECT s.batch_path, b.batch_id, b.date_dir, s.line_no, s.line, s.unreadable,
-                 CAST(CASE WHEN s.line IS NOT NULL AND json_valid(s.line)
-                      THEN try_strptime(json_extract_string(s.line, '$.ts'), '{TS_FORMAT}') END AS DATE) AS ts_day
+                 CAST(try_strptime(try(json_extract_string(s.line, '$.ts')), '{TS_FORMAT}') AS DATE) AS ts_day
           FROM staged_lines s JOIN staged_batches b USING (batch_path))
         SELECT ?, batch_path, batch_id, date_dir, line_no,
                CASE WHEN ts_day IN (date_dir, date_dir + 1) THEN ts_day ELSE date_dir END AS home_day,

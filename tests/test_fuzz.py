@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from pydantic_core.core_schema import ErrorType
 
 from sluice import batches as reader
-from sluice.batches import BatchReport, read_batch
+from sluice.batches import BatchReport, Line as ReadLine, read_batch, read_batch_text
 from sluice.contract.models import PAYLOADS, TS_FORMAT, Event
 from sluice.contract.reasons import contract_reason
 from sluice.contract.vectorised import parsed_sql, violation_sql
@@ -403,8 +403,8 @@ def single_batches(draw) -> Batch:
 
 
 @settings(FUZZ, max_examples=550)
-@given(batch=single_batches(), chunk=st.sampled_from(CHUNKS))
-def test_reader_yields_every_line_of_any_batch(batch, chunk):
+@given(batch=single_batches(), chunk=st.sampled_from(CHUNKS), fast=st.sampled_from([64, 1 << 20]))
+def test_reader_yields_every_line_of_any_batch(batch, chunk, fast):
     with patch.multiple(reader, MAX_LINE_BYTES=LINE_BOUND, MAX_BATCH_BYTES=BATCH_BOUND, READ_CHUNK=chunk):
         report = BatchReport()
         got = list(read_batch(io.BytesIO(batch.data), report))
@@ -415,6 +415,14 @@ def test_reader_yields_every_line_of_any_batch(batch, chunk):
     texts_match = [line.text for line in got] == [None if isinstance(r, str) else r.raw.decode() for r in want]
     assert texts_match, f"{batch.packing}: the text of a read line differs from the line written"
     assert report == want_report, f"{batch.packing}: {report.lines, report.unreadable, report.truncated, report.error}"
+    # The bulk reader (one text for a clean batch, split by landing) reads the very same lines.
+    with patch.multiple(reader, MAX_LINE_BYTES=LINE_BOUND, MAX_BATCH_BYTES=BATCH_BOUND, READ_CHUNK=chunk, FAST_BYTES=fast):
+        bulk_report = BatchReport()
+        bulk = read_batch_text(io.BytesIO(batch.data), bulk_report)
+    if bulk is not None:  # None: landing reads the batch with read_batch
+        split = [ReadLine(n, text, None) for n, text in enumerate(bulk.split("\n"), 1)] if bulk else []
+        assert split == got, f"{batch.packing}: the bulk reader read other lines"
+        assert bulk_report == report, f"{batch.packing}: the bulk reader counted otherwise"
 
 
 # --- Lines through the contract ----------------------------------------------------------------------------------------
