@@ -1,12 +1,15 @@
 """Training and analytics candidates, built by dbt inside the private zone (dbt tests are blocking checks)."""
 
 
-import json
-from collections.abc import Mapping
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
@@ -14,6 +17,8 @@ from orchestration.resources import SluiceResource
 from sluice import audit
 from sluice.policy.scope import default_manifest
 
+PARTITION_ENV, K_ANONYMITY_ENV = "SLUICE_PARTITION_DATE", "SLUICE_K_ANONYMITY"  # read by dbt_project/
+PARTIAL_PARSE = "partial_parse.msgpack"
 ZONE_OF_FOLDER = {"staging": "private", "training": "training", "analytics": "analytics"}
 
 
@@ -61,8 +66,31 @@ def describe_test(node: Mapping[str, Any]) -> str:
     return node.get("description") or comment or node["name"]
 
 
-def dbt_build_args(partition_key: str, k_anonymity: int) -> list[str]:
-    return ["build", "--vars", json.dumps({"date": partition_key, "k_anonymity": k_anonymity})]
+def dbt_run_env(partition_key: str, k_anonymity: int, target: Path) -> dict[str, str]:
+    """The day and k reach dbt as environment variables, not `--vars`: new vars make dbt parse the whole
+    project again (seconds, every partition); a changed variable re-parses only the files that read it.
+    `DBT_TARGET_PATH` keeps dbt's folders, and the partial parse the next run starts from, in the home."""
+    return {PARTITION_ENV: partition_key, K_ANONYMITY_ENV: str(k_anonymity), "DBT_TARGET_PATH": str(target)}
+
+
+@contextmanager
+def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: str, args: list[str],
+                   **cli_kwargs: Any) -> Iterator[DbtCliInvocation]:
+    """`dbt <args>` for one day, in the home's target folder. Afterwards its partial parse is kept for the
+    next run (dagster-dbt copies it from there into the run's own folder) and the run's folder removed."""
+    target = sluice.layout.dbt_target
+    target.mkdir(parents=True, exist_ok=True)
+    invocation = None
+    try:
+        with sluice.dbt_environment(dbt_run_env(partition_key, default_manifest().k_anonymity, target)):
+            invocation = dbt.cli(args, **cli_kwargs)
+            yield invocation
+    finally:
+        if invocation is not None:
+            parsed = invocation.target_path / PARTIAL_PARSE
+            if parsed.is_file():
+                os.replace(parsed, target / PARTIAL_PARSE)
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 @dbt_assets(
@@ -74,9 +102,8 @@ def dbt_build_args(partition_key: str, k_anonymity: int) -> list[str]:
     backfill_policy=ONE_DAY_PER_RUN,
 )
 def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sluice: SluiceResource):
-    args = dbt_build_args(context.partition_key, default_manifest().k_anonymity)
-    with sluice.dbt_environment():
-        for event in dbt.cli(args, context=context).stream():
+    with dbt_invocation(sluice, dbt, context.partition_key, ["build"], context=context) as invocation:
+        for event in invocation.stream():
             if isinstance(event, dg.AssetCheckResult) and not event.passed:
                 audit.append(sluice.layout.audit_log, "block", day=context.partition_key, run_id=context.run.run_id,
                               gate=f"dbt:{event.check_name}")

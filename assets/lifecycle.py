@@ -8,7 +8,7 @@ from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
 from assets.checks import gate_result, gate_spec
-from assets.dbt_models import dbt_build_args
+from assets.dbt_models import dbt_invocation
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
@@ -78,9 +78,9 @@ def erasure(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Res
         counts.update(erase_private(con))
         rewritten, counts["training_rows_erased"] = erase_training(con, layout, run_id)
     for day in days:  # the k-anonymous aggregates of the days they were in, without them
-        with sluice.dbt_environment():
-            dbt.cli([*dbt_build_args(day.isoformat(), default_manifest().k_anonymity), "--select", "+daily_app_usage"],
-                    manifest=dbt_project.manifest_path).wait()
+        with dbt_invocation(sluice, dbt, day.isoformat(), ["build", "--select", "+daily_app_usage"],
+                            manifest=dbt_project.manifest_path) as invocation:
+            invocation.wait()
         with sluice.private() as con:
             write_analytics(con, layout, day, run_id)
     exported = _reexport(sluice, client, rewritten)

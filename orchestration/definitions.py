@@ -5,13 +5,12 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
-from dagster_dbt import DbtCliResource
 
 from assets import candidate_checks, dbt_models, lifecycle, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
 from orchestration.jobs import daily_publish, day_shards, retention
 from orchestration.partitions import SHARDS
-from orchestration.resources import ExpectationsResource, sluice_resource
+from orchestration.resources import ExpectationsResource, SluiceDbtCliResource, sluice_resource
 from orchestration.schedules import daily_schedule, retention_schedule
 from orchestration.sensors import late_batch_sensor, s3_capture_sensor, shards_done_sensor
 from sluice.settings import configure
@@ -29,7 +28,7 @@ defs = dg.Definitions(
     sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
     resources={
         "sluice": sluice_resource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         "expectations": ExpectationsResource(),
         "s3": S3Resource(),  # boto3's own configuration: AWS_* env vars, AWS_ENDPOINT_URL included
     },

@@ -3,14 +3,18 @@ or, for the two keys in production, from AWS Secrets Manager through dagster-aws
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_aws.secretsmanager import SecretsManagerSecretsResource
+from dagster_dbt import DbtCliResource
+from packaging import version
 from pydantic import PrivateAttr
 
 from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
@@ -95,9 +99,9 @@ class SluiceResource(dg.ConfigurableResource):
             yield con
 
     @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """Set the dbt profile's environment from this resource's settings for one dbt invocation."""
-        values = dbt_profile_env(self.home, self.secret_keys().encryption)
+    def dbt_environment(self, run_env: dict[str, str]) -> Iterator[None]:
+        """Set the dbt profile's environment from this resource's settings, and `run_env`, for one dbt invocation."""
+        values = {**dbt_profile_env(self.home, self.secret_keys().encryption), **run_env}
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         try:
@@ -108,6 +112,15 @@ class SluiceResource(dg.ConfigurableResource):
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+class SluiceDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, without running `dbt --version` before every invocation (3 s here):
+    dbt-core is a pinned dependency of this project, so its version is the installed package's."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
 
 
 class ExpectationsResource(dg.ConfigurableResource):

@@ -64,6 +64,11 @@ class SluiceHome:
         return self.root / "dagster"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder: one subfolder per run, and the partial parse the next run starts from."""
+        return self.root / "dbt"
+
+    @property
     def spill(self) -> Path:
         """DuckDB's temp directory: inside the home, and encrypted (temp_file_encryption)."""
         return self.root / "tmp"

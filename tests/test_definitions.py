@@ -1,12 +1,15 @@
 """The code location as the UI and the schedule see it."""
 
-import json
+import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from assets.dbt_models import SluiceDbtTranslator, dbt_build_args
+from assets.dbt_models import SluiceDbtTranslator, dbt_run_env
+from orchestration.dbt_project import dbt_project
+from orchestration.resources import SluiceDbtCliResource
 
 
 def test_definitions_load_with_zones_checks_and_job(sluice_home):
@@ -30,9 +33,11 @@ def test_definitions_load_with_zones_checks_and_job(sluice_home):
     assert defs.resolve_schedule_def("daily_publish_schedule") is not None
 
 
-def test_dbt_build_args_pass_the_partition_and_k():
-    args = dbt_build_args("2026-11-02", 5)
-    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {"date": "2026-11-02", "k_anonymity": 5}
+def test_dbt_gets_the_partition_k_and_target_as_env_not_vars(tmp_path):
+    env = dbt_run_env("2026-11-02", 5, tmp_path)
+    assert env == {"SLUICE_PARTITION_DATE": "2026-11-02", "SLUICE_K_ANONYMITY": "5", "DBT_TARGET_PATH": str(tmp_path)}
+    sql = (Path(dbt_project.project_dir) / "models" / "staging" / "stg_events.sql").read_text()
+    assert "env_var(\"SLUICE_PARTITION_DATE\"" in sql and " var(" not in sql
 
 
 def test_translator_keys_models_by_zone_and_sources_by_schema():
@@ -70,3 +75,11 @@ def test_backfills_run_one_day_per_run_for_every_asset_of_the_day(sluice_home):
     assert policies == {dg.BackfillPolicy.multi_run(1)}
     assert {k.to_user_string() for k in keys} >= {"private/landed_lines", "lifecycle/erasure", "training/interaction_steps",
                                                    "publish/published_day"}
+
+
+def test_the_dbt_version_dagster_dbt_is_told_is_the_installed_dbts():
+    from orchestration.definitions import DBT_EXECUTABLE, defs
+
+    dbt = defs.resources["dbt"]
+    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True).stdout
+    assert isinstance(dbt, SluiceDbtCliResource) and f"installed: {dbt._cli_version}" in printed

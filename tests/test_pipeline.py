@@ -18,7 +18,7 @@ from conftest import DAY, NEXT_DAY, SMALL
 from helpers import REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines
 
 from sluice import audit, transforms
-from assets.dbt_models import dbt_build_args
+from assets.dbt_models import dbt_run_env
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
@@ -265,7 +265,7 @@ def test_k_anonymity_is_checked_apart_from_dbt(home, inbox, monkeypatch, capsys)
         cells[3] = "tiny-team"
         rows[i] = ",".join(cells)
     (inbox / "directory.csv").write_text("\n".join(rows) + "\n")
-    monkeypatch.setattr("assets.dbt_models.dbt_build_args", lambda partition_key, k: dbt_build_args(partition_key, 2))
+    monkeypatch.setattr("assets.dbt_models.dbt_run_env", lambda day, k, target: dbt_run_env(day, 2, target))
     capsys.readouterr()
     assert _run(DAY) == EXIT_BLOCKED
     err = capsys.readouterr().err

@@ -1,3 +1,3 @@
 -- Policy: no analytics group describes fewer than k employees.
 select * from {{ ref('daily_app_usage') }}
-where employees < {{ var('k_anonymity') }}
+where employees < {{ env_var('SLUICE_K_ANONYMITY', '5') }}

@@ -10,4 +10,4 @@ select
 from {{ ref('stg_events') }}
 where team is not null
 group by all
-having count(distinct actor) >= {{ var('k_anonymity') }}
+having count(distinct actor) >= {{ env_var('SLUICE_K_ANONYMITY', '5') }}
