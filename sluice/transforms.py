@@ -92,12 +92,15 @@ def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: s
 def judge_events(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> None:
     """Temp table `judged_events`: day D's valid events with the directory, derived columns and
     `excluded_by`, the first rule that drops each (NULL: promoted)."""
+    # The DSS context is a window over each session: computed on the columns it reads and joined back
+    # (event_id is unique within a day's events), so the window does not carry every column of the day.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged_events AS
         SELECT *, {excluded_by_sql(manifest)} AS excluded_by
-        FROM (SELECT e.*, d.consent, d.team, {URL_HOST_SQL} AS url_host, {DSS_CONTEXT_SQL} AS dss_context,
-                     {KEY_CLASS_SQL} AS key_class
+        FROM (SELECT e.*, d.consent, d.team, {URL_HOST_SQL} AS url_host, c.dss_context, {KEY_CLASS_SQL} AS key_class
               FROM events e LEFT JOIN directory d USING (employee_id)
+              JOIN (SELECT event_id, {DSS_CONTEXT_SQL} AS dss_context FROM events WHERE partition_date = $day) c
+                USING (event_id)
               WHERE e.partition_date = $day)
     """, {"day": day})
 
