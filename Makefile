@@ -32,7 +32,7 @@ ui: setup
 # Benchmarks print their figures (see bench/README.md); Presidio is installed for them only.
 bench: setup
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode --group bench
-	$(BIN)/python bench/pipeline_day.py
+	$(BIN)/python bench/pipeline.py --sizes 1000000,5000000
 	$(BIN)/python bench/sharded_day.py
 	$(BIN)/python bench/redaction.py
 
