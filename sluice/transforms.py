@@ -109,10 +109,11 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     con.execute(DDL)
     judge_events(con, day, manifest)
     _pseudonym_tables(con, pseudonym_key)
+    # `seq` orders the promoted events by session, time and id: numbered on the columns it reads and
+    # joined back by event_id, so the sort does not carry every column of the day.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE promoted AS
-        SELECT row_number() OVER (ORDER BY ps.pseudonym, j.ts, j.event_id) AS seq,
-               coalesce(pc.pseudonym, ps.pseudonym) AS scope,
+        SELECT o.seq, coalesce(pc.pseudonym, ps.pseudonym) AS scope,
                pe.pseudonym AS actor, pd.pseudonym AS device, ps.pseudonym AS session, pc.pseudonym AS conversation,
                j.team, j.ts, j.event_type, j.app, j.url_host, j.window_title, j.url, j.x, j.y, j.screen_w, j.screen_h,
                j.button, j.clicks, j.dx, j.dy, j.key_class, j.text, j.model, j.channel_kind, j.direction
@@ -121,6 +122,9 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
         JOIN device_pseudonyms pd ON pd.id = j.device_id
         JOIN session_pseudonyms ps ON ps.id = j.session_id
         LEFT JOIN conversation_pseudonyms pc ON pc.id = j.conversation_id
+        JOIN (SELECT j.event_id, row_number() OVER (ORDER BY ps.pseudonym, j.ts, j.event_id) AS seq
+              FROM judged_events j JOIN session_pseudonyms ps ON ps.id = j.session_id
+              WHERE j.excluded_by IS NULL) o ON o.event_id = j.event_id
         WHERE j.excluded_by IS NULL
     """)
     redactor = Redactor.for_directory(r[0] for r in con.execute("SELECT name FROM directory").fetchall())
