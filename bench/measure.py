@@ -2,7 +2,7 @@
 
 `run_day` starts it in its own `$SLUICE_HOME` and samples, every 0.2 s, the RSS of the process and
 of each of its descendants (dbt) and the disk used by the spill directory (`$SLUICE_HOME/tmp`);
-`latest_run_id` finds its Dagster run, whose step times `pipeline_day.step_spans` reads.
+`latest_run_id` finds its Dagster run, whose step times `step_spans` reads.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from sluice.warehouse import MEMORY_LIMIT_ENV  # noqa: E402
 
+DAY = date(2026, 11, 2)  # the simulated day every benchmark runs
 SAMPLE_S = 0.2
 DISK_PER_EVENT = 1_000  # bytes: raw gzip, private zone, spill and training Parquet, with room to spare
 GiB = 1024**3
@@ -129,3 +130,14 @@ def latest_run_id(home: Path) -> str | None:
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs(limit=1)
     return runs[0].run_id if runs else None
+
+
+def step_spans(run_id: str) -> dict[str, tuple[float, float]]:
+    """Each step's start and end (Unix time) from the event log of `$DAGSTER_HOME`'s instance, in start order."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.all_logs(run_id)
+    begins = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value == "STEP_START"}
+    ends = {r.step_key: r.timestamp for r in records if r.dagster_event and r.dagster_event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")}
+    return {step: (begins[step], ends.get(step, begins[step])) for step in sorted(begins, key=begins.get)}

@@ -35,8 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from measure import DISK_PER_EVENT, ROOT, GiB, Peaks, check_disk, latest_run_id, run_day
-from pipeline_day import DAY, step_spans
+from measure import DAY, DISK_PER_EVENT, ROOT, GiB, Peaks, check_disk, latest_run_id, run_day, step_spans
 
 from sluice.contract.models import PAYLOADS, TS_FORMAT, Event
 from sluice.contract.vectorised import columns
@@ -175,7 +174,8 @@ def simulate_day(home: Path, size: int, employees: int, per_employee: int, label
 
 def measure_fixed(work: Path, repeats: int) -> Day:
     """The tiny day in a fresh home (a first run: dbt parses the whole project) and in a home that ran before
-    (every later day); the latter is the fixed cost the variable rates are computed with."""
+    (every later day); the target is the latter's, the variable rates take off the former (each measured day
+    runs in a fresh home too)."""
     day = simulate_day(work / "tiny", TINY[0] * TINY[1], *TINY, "tiny day, the fixed cost of a run")
     first = day.cold
     for i in range(repeats):
@@ -284,7 +284,10 @@ def summary(days: list[Day], fixed: Day) -> None:
         print(f"| Sluice <= {MAX_RATIO:.0f}x the ceiling's time, {day.events:,} events | {_times(ratio)} | {_mark(ratio <= MAX_RATIO)} |")
     print(target(days, AT_RATE, f">= {MIN_RATE:,} events/s end to end",
                  lambda d: statistics.median(d.rates()), _rate, lambda x: x >= MIN_RATE))
-    print(f"| fixed cost (tiny day, {fixed.events:,} events) <= {MAX_FIXED_S:.0f} s | {_secs(fixed_s)} | {_mark(fixed_s <= MAX_FIXED_S)} |")
+    warm_s = statistics.median(fixed.walls())
+    print(f"| fixed cost (tiny day, {fixed.events:,} events, a home that ran before) <= {MAX_FIXED_S:.0f} s | {_secs(warm_s)} "
+          f"| {_mark(warm_s <= MAX_FIXED_S)} |")
+    print(f"| the same, first run of a fresh home | {_secs(fixed_s)} | {_mark(fixed_s <= MAX_FIXED_S)} |")
     print(target(days, AT_RSS, f"peak RSS of the tree <= {MAX_TREE_RSS / GiB:g} GiB",
                  lambda d: max(r.tree_rss for r in d.runs), _gib, lambda x: x <= MAX_TREE_RSS))
 
