@@ -77,7 +77,8 @@ def dbt_run_env(partition_key: str, k_anonymity: int, target: Path) -> dict[str,
 def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: str, args: list[str],
                    **cli_kwargs: Any) -> Iterator[DbtCliInvocation]:
     """`dbt <args>` for one day, in the home's target folder. Afterwards its partial parse is kept for the
-    next run (dagster-dbt copies it from there into the run's own folder) and the run's folder removed."""
+    next run (dagster-dbt copies it from there into the run's own folder); the run's folder (run_results.json,
+    dbt.log) is kept for whoever looks into it, and those of earlier runs are removed."""
     target = sluice.layout.dbt_target
     target.mkdir(parents=True, exist_ok=True)
     invocation = None
@@ -88,9 +89,12 @@ def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: s
     finally:
         if invocation is not None:
             parsed = invocation.target_path / PARTIAL_PARSE
-            if parsed.is_file():
-                os.replace(parsed, target / PARTIAL_PARSE)
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
+            if parsed.is_file():  # copied then renamed: a crash never leaves half a file for the next run
+                shutil.copyfile(parsed, target / f".{PARTIAL_PARSE}")
+                os.replace(target / f".{PARTIAL_PARSE}", target / PARTIAL_PARSE)
+            for folder in target.iterdir():
+                if folder.is_dir() and folder != invocation.target_path:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dbt_assets(

@@ -94,6 +94,7 @@ def test_canary_scan_finds_nothing_outside_the_encrypted_zone_and_full_utility_i
     files.pop("warehouse/private.duckdb")
     files = {name: gzip.decompress(data) if name.endswith(".gz") else data for name, data in files.items()}
     assert any(name.startswith("dagster/") for name in files) and any("run_results.json" in n for n in files)
+    assert len([f for f in home.dbt_target.iterdir() if f.is_dir()]) == 1  # the last dbt run's artifacts, not every run's
     labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
     kept_out = {label["class"] for label in labels if label["class"].startswith("canary_")} - {"canary_ok"}
     assert {"canary_consent", "canary_dss", "canary_dm", "canary_hrtalk"} <= kept_out
