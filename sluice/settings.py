@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sluice.home import SluiceHome
 from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
-from sluice.warehouse import MEMORY_LIMIT_ENV, duckdb_memory_limit, httpfs_extension_path
+from sluice.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
 
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
@@ -39,9 +39,9 @@ DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRE
 
 
 def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
-    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary, the key and DuckDB's memory limit."""
+    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary, the key and dbt's DuckDB memory limit."""
     return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key,
-            MEMORY_LIMIT_ENV: duckdb_memory_limit()}
+            DBT_MEMORY_LIMIT_ENV: dbt_memory_limit()}
 
 
 def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None,

@@ -8,7 +8,8 @@ import duckdb
 import pytest
 
 from sluice.errors import SluiceError
-from sluice.warehouse import private_zone
+from sluice.settings import dbt_profile_env
+from sluice.warehouse import DBT_MEMORY_LIMIT_ENV, MEMORY_LIMIT_ENV, dbt_memory_limit, private_zone
 
 CANARY = "CANARY-PRIVATE-7f3a9c"
 
@@ -81,3 +82,12 @@ def test_a_failing_query_reports_its_error_class_never_the_value(tmp_path):
     assert CANARY not in str(failed.value)
     assert failed.value.__cause__ is None and failed.value.__suppress_context__  # Dagster and tracebacks skip it
     assert CANARY not in "".join(traceback.format_exception(failed.value))
+
+
+@pytest.mark.parametrize("run,dbt", [("1GB", "715MiB"), ("2GiB", "1536MiB"), (" 768 mb ", "549MiB"), ("1.5GB", "1072MiB"),
+                                     ("lots", "lots")])
+def test_dbt_gets_three_quarters_of_the_runs_memory_limit(monkeypatch, run, dbt):
+    """The run stays resident while dbt runs; a limit this cannot read reaches DuckDB as given (it names the error)."""
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, run)
+    assert dbt_memory_limit() == dbt
+    assert dbt_profile_env("/home", "k" * 64)[DBT_MEMORY_LIMIT_ENV] == dbt
