@@ -33,6 +33,7 @@ ui: setup
 bench: setup
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode --group bench
 	$(BIN)/python bench/pipeline.py --sizes 1000000,5000000
+	$(BIN)/python bench/floor.py
 	$(BIN)/python bench/sharded_day.py
 	$(BIN)/python bench/redaction.py
 
