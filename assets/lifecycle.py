@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from assets.checks import gate_result, gate_spec
 from assets.dbt_models import dbt_invocation
+from assets.zones import zone
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
@@ -28,7 +29,7 @@ from sluice.transforms import load_directory
 
 
 @dg.asset(
-    key=["lifecycle", "retention_purge"], group_name="lifecycle", pool=PRIVATE_ZONE_POOL, kinds={"duckdb", "s3"},
+    key=["lifecycle", "retention_purge"], **zone("lifecycle"), pool=PRIVATE_ZONE_POOL, kinds={"duckdb", "s3"},
     description="Deletes raw batches, device shards and private-zone rows of days older than the manifest's retention_days (rule 10).",
 )
 def retention_purge(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource) -> dg.MaterializeResult:
@@ -52,7 +53,7 @@ ERASURE = ["lifecycle", "erasure"]
 
 
 @dg.asset(
-    key=ERASURE, group_name="lifecycle", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL,
+    key=ERASURE, **zone("lifecycle"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL,
     kinds={"duckdb", "parquet"}, deps=[dg.AssetKey(["private", "landed_lines"])],
     description=(
         "Every run, before validation: employees with withdrawn consent or an erasure request are removed from raw "

@@ -10,6 +10,7 @@ from dagster_aws.s3 import S3Resource
 
 from assets.checks import PARTITION_TAG, gate_result, gate_spec
 from assets.shards import SHARD
+from assets.zones import zone
 from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
 from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import audit, gates
@@ -34,7 +35,7 @@ def _day(context: dg.AssetExecutionContext) -> date:
 
 
 @dg.asset(
-    key=LANDED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
+    key=LANDED, **zone("private"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"]), *([dg.AssetDep(SHARD, partition_mapping=BY_DATE)] if SHARDS > 1 else [])],
     description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not"
                 + (f"; merged from the day's {SHARDS} device shards." if SHARDS > 1 else "."),
@@ -65,7 +66,7 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
 
 
 @dg.asset(
-    key=VALIDATED, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
+    key=VALIDATED, **zone("private"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(LANDED), dg.AssetKey(["lifecycle", "erasure"])],
     description="Capture-format-v1 events, deduplicated on event_id; the rest quarantined with a reason (rules 1, 9).",
     check_specs=[
@@ -101,7 +102,7 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice
 
 
 @dg.asset(
-    key=ELIGIBLE, group_name="private", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
+    key=ELIGIBLE, **zone("private"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
     description=(
         "Valid events of consenting employees minus excluded content (rules 2, 4, 6, 7, 8), with keyed "
         "pseudonyms for employee, device and session (rule 3) and key classes instead of keys (rule 4)."

@@ -2,13 +2,14 @@
 
 import dagster as dg
 
+from assets.zones import zone
 from orchestration.partitions import daily
 
 capture_batches = dg.AssetSpec(
     key=["raw", "capture_batches"],
-    group_name="raw",
+    **zone("raw"),
     partitions_def=daily,
-    kinds={"json"},
+    kinds={"json", "s3"},
     description=(
         "Gzip JSON Lines batches from capture agents under `date=D/device=X/` in the raw root "
         "(`SLUICE_RAW`: a local folder or s3://). Contract: capture format v1."

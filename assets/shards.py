@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from assets.checks import gate_result, gate_spec
+from assets.zones import zone
 from orchestration.partitions import day_shards
 from orchestration.resources import SluiceResource
 from sluice import gates
@@ -24,7 +25,7 @@ SHARD = ["private", "validated_shard"]
 
 
 @dg.asset(
-    key=SHARD, group_name="shards", partitions_def=day_shards, kinds={"parquet"},
+    key=SHARD, **zone("shards"), partitions_def=day_shards, kinds={"parquet"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="One device shard of a day: its batches landed and validated, as encrypted Parquet for the day's merge.",
     check_specs=[gate_spec(SHARD, "storage_security", "Raw and shard buckets are SSE-KMS encrypted and not public; checked before reading.")],
