@@ -3,7 +3,7 @@
 
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
+from assets.zones import zone
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
-from orchestration.resources import SluiceResource
+from orchestration.resources import SluiceDbtCliResource, SluiceResource
 from sluice import audit
 from sluice.policy.scope import default_manifest
 
@@ -26,13 +27,13 @@ class SluiceDbtTranslator(DagsterDbtTranslator):
     """Keys and groups by zone: `training/interaction_steps`; sources keep `private/<table>`."""
 
     @staticmethod
-    def zone(props: Mapping[str, Any]) -> str:
+    def zone_of(props: Mapping[str, Any]) -> str:
         return ZONE_OF_FOLDER[props["fqn"][1]]
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return dg.AssetKey([self.zone(dbt_resource_props), dbt_resource_props["name"]])
+        return dg.AssetKey([self.zone_of(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
         """dbt tests as checks, each with a one-line description a data engineer can read in the UI."""
@@ -44,7 +45,12 @@ class SluiceDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
             return None
-        return self.zone(dbt_resource_props)
+        return self.zone_of(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return zone(self.zone_of(dbt_resource_props))["owners"]
 
 
 def describe_test(node: Mapping[str, Any]) -> str:
@@ -87,6 +93,7 @@ def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: s
             invocation = dbt.cli(args, **cli_kwargs)
             yield invocation
     finally:
+        SluiceDbtCliResource.close_adapter()
         if invocation is not None:
             parsed = invocation.target_path / PARTIAL_PARSE
             if parsed.is_file():  # copied then renamed: a crash never leaves half a file for the next run
@@ -106,8 +113,10 @@ def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: s
     backfill_policy=ONE_DAY_PER_RUN,
 )
 def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sluice: SluiceResource):
+    """Each model's materialization carries its row count and its column schema as built (read after dbt
+    exits: DuckDB has one writer per file), and its column lineage."""
     with dbt_invocation(sluice, dbt, context.partition_key, ["build"], context=context) as invocation:
-        for event in invocation.stream():
+        for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
             if isinstance(event, dg.AssetCheckResult) and not event.passed:
                 audit.append(sluice.layout.audit_log, "block", day=context.partition_key, run_id=context.run.run_id,
                               gate=f"dbt:{event.check_name}")

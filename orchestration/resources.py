@@ -115,12 +115,38 @@ class SluiceResource(dg.ConfigurableResource):
 
 
 class SluiceDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, without running `dbt --version` before every invocation (3 s here):
-    dbt-core is a pinned dependency of this project, so its version is the installed package's."""
+    """dagster-dbt's resource, fitted to this profile: an in-memory DuckDB with the encrypted private zone attached.
+
+    - `dbt --version` is not run before every invocation (3 s here): dbt-core is a pinned dependency of this
+      project, so its version is the installed package's.
+    - The adapter that reads row counts and column schemas after a build: dagster-dbt makes a DuckDB profile's
+      `path` absolute and read-only, which breaks `:memory:`; here the path stays in memory and the private zone
+      is attached read-only instead (dbt has exited by then, so its lock is free).
+    """
 
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        adapter = super()._initialize_dbt_core_adapter(args)
+        credentials = adapter.config.credentials  # read when the adapter first connects, after this
+        credentials.path = ":memory:"
+        credentials.config_options.pop("access_mode", None)
+        for attachment in credentials.attach or []:
+            attachment.read_only = True
+        return adapter
+
+    @staticmethod
+    def close_adapter() -> None:
+        """Close the DuckDB the adapter opened in this process: it holds the private zone attached, which the
+        next step of the run attaches again (DuckDB refuses a file attached twice in one process)."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
 
 
 class ExpectationsResource(dg.ConfigurableResource):
