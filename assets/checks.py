@@ -24,6 +24,6 @@ def gate_result(gate: Gate, layout: SluiceHome, day: str, run_id: str) -> dg.Ass
         check_name=gate.name,
         passed=gate.passed,
         severity=dg.AssetCheckSeverity.ERROR if gate.blocking else dg.AssetCheckSeverity.WARN,
-        description=gate.description,
+        description=gate.verdict(),
         metadata=counts_only(gate.counts),
     )

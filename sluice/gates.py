@@ -18,6 +18,15 @@ class Gate:
     counts: dict[str, int] = field(default_factory=dict)
     blocking: bool = True  # a non-blocking gate only warns
 
+    def verdict(self) -> str:
+        """The one line a data engineer reads: the description, or, on failure, what broke it and how often
+        (the rule- or reason-named counts that are not zero; the headline counts when a gate has none)."""
+        if self.passed:
+            return self.description
+        named = {k: v for k, v in self.counts.items() if ":" in k and not k.startswith("passed:") and v}
+        shown = ", ".join(f"{k} = {v:,}" for k, v in (named or self.counts).items())
+        return f"{'Blocked' if self.blocking else 'Warning'}: {self.name} failed ({shown}). {self.description}"
+
 
 def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
     parts = ("valid", "quarantined", "duplicate", "unreadable", "other_day")

@@ -47,3 +47,15 @@ def test_leak_scan():
 def test_k_anonymity():
     assert gates.k_anonymity(0, 12, 5).passed
     assert not gates.k_anonymity(2, 12, 5).passed
+
+
+def test_a_failed_gate_says_which_rule_broke_it_and_how_often():
+    creep = gates.scope_creep({"valid": 10, "reason:scope:event_type": 4, "reason:scope:region": 0})
+    assert creep.verdict().startswith("Blocked: scope_creep failed (reason:scope:event_type = 4).")
+    assert "reason:scope:region" not in creep.verdict()  # rules that did not fire are not named
+    conservation = gates.line_conservation({"lines_read": 10, "valid": 7}, 10)
+    assert "accounted = 7" in conservation.verdict() and "lines_landed = 10" in conservation.verdict()
+    fresh = gates.freshness({"lines_in_folder": 0})
+    assert fresh.verdict().startswith("Warning: freshness failed")
+    passed = gates.scope_creep({"valid": 10})
+    assert passed.verdict() == passed.description
