@@ -8,7 +8,7 @@ from dagster_aws.s3 import S3Resource
 
 from assets import candidate_checks, dbt_models, lifecycle, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
-from orchestration.jobs import daily_publish, day_shards, retention
+from orchestration.jobs import daily_publish, day_shards, erasure, retention
 from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, SluiceDbtCliResource, sluice_resource
 from orchestration.schedules import daily_schedule, retention_schedule
@@ -23,7 +23,7 @@ defs = dg.Definitions(
     assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish, lifecycle]),
             *([shards.validated_shard] if SHARDS > 1 else [])],
     asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
-    jobs=[daily_publish, retention, *([day_shards] if SHARDS > 1 else [])],
+    jobs=[daily_publish, erasure, retention, *([day_shards] if SHARDS > 1 else [])],
     schedules=[daily_schedule, retention_schedule],
     sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
     resources={

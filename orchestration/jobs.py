@@ -1,4 +1,5 @@
-"""The daily job: every zone of one day, in one process (one writer per DuckDB file)."""
+"""The jobs: the daily one (every zone of one day, in one process: one writer per DuckDB file), erasure on
+demand, retention, and the device shards of a day when scaled out."""
 
 import dagster as dg
 
@@ -17,6 +18,17 @@ day_shards = dg.define_asset_job(
     selection=dg.AssetSelection.groups("shards"),
     executor_def=dg.in_process_executor,  # one shard per run; shards of a day run side by side as separate runs
     description="Land and validate one device shard of a day (SLUICE_SHARDS > 1); the day's run merges them.",
+)
+
+erasure = dg.define_asset_job(
+    "erasure",
+    selection=dg.AssetSelection.assets(["lifecycle", "erasure"]),
+    executor_def=dg.in_process_executor,
+    description=(
+        "Erase now, without waiting for the next daily run: employees with withdrawn consent or a request in "
+        "SLUICE_ERASURES leave raw, private, training and exports; the analytics of their days are rebuilt (rule 2). "
+        "Pick any partition: the erasure covers every day."
+    ),
 )
 
 retention = dg.define_asset_job(
