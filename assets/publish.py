@@ -9,23 +9,27 @@ from datetime import date
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from assets.zones import zone
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice import audit
 from sluice.control_plane import counts_only
 from sluice.export import export_day
 from sluice.policy.scope import default_manifest
+from sluice.privacy_report import report_with_chart
 from sluice.publish import publish_day, published_marker
 from sluice.s3 import S3Location
+from sluice.summary import day_counts
 
 
 @dg.asset(
-    key=["publish", "published_day"], group_name="publish", partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"parquet", "duckdb", "s3"},
+    key=["publish", "published_day"], **zone("publish"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"parquet", "duckdb", "s3"},
     deps=[dg.AssetKey(["training", "interaction_steps"]), dg.AssetKey(["analytics", "daily_app_usage"])],
     description=(
         "The day's commit: training Parquet and marker `training/_published/D.json`, and analytics.duckdb "
         "swapped atomically; then the S3 export (SSE-KMS, manifest last) when SLUICE_EXPORT is set. "
-        "Only after every gate of the day passed; recorded in the audit log."
+        "Only after every gate of the day passed; recorded in the audit log. Its metadata holds the day's privacy "
+        "report: events in, valid, quarantined by reason, excluded by rule, redactions by type, published rows."
     ),
 )
 def published_day(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource) -> dg.MaterializeResult:
@@ -33,6 +37,7 @@ def published_day(context: dg.AssetExecutionContext, sluice: SluiceResource, s3:
     metadata = {}
     with sluice.private() as con:
         publication = publish_day(con, layout, day, context.run.run_id, default_manifest().manifest_version)
+        metadata["privacy_report"] = dg.MetadataValue.md(report_with_chart(con, day, day_counts(con, day), publication.rows))
         if sluice.export_root:
             location = S3Location.parse(sluice.export_root)
             manifest = export_day(s3.get_client(), con, layout, published_marker(layout, day), location,
