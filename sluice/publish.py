@@ -27,8 +27,10 @@ from pathlib import Path
 import duckdb
 
 from sluice import audit
+from sluice.analyst_views import describe_analytics
 from sluice.home import SluiceHome
 from sluice.landing import landed_content
+from sluice.policy.scope import default_manifest
 
 TRAINING_TABLES = ("interaction_steps", "assistant_turns")
 ANALYTICS_TABLES = ("daily_app_usage",)
@@ -90,6 +92,7 @@ def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date,
             con.execute(f"DELETE FROM next_analytics.main.{table} WHERE {ANALYTICS_DAY_COLUMN} = ?", [day])
             con.execute(f"INSERT INTO next_analytics.main.{table} SELECT * FROM {source}")
             rows[table] = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+        describe_analytics(con, "next_analytics", default_manifest().k_anonymity)
         con.execute("CHECKPOINT next_analytics")
     finally:
         con.execute("DETACH next_analytics")
