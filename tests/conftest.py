@@ -32,10 +32,8 @@ def inbox(simulated_day: Path, tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) -> Path:
-    """An isolated $SLUICE_HOME, Dagster instance and keys, reading `inbox`."""
-    home = tmp_path / "home"
+def isolate_home(monkeypatch: pytest.MonkeyPatch, home: Path, inbox: Path) -> Path:
+    """Point every Sluice and Dagster setting at `home` (keys made there), reading `inbox`."""
     for name in ("SLUICE_RAW", "SLUICE_DIRECTORY", "DAGSTER_HOME", "SLUICE_ENCRYPTION_KEY", "SLUICE_PSEUDONYM_KEY", *OPTIONAL_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLUICE_HOME", str(home))
@@ -45,6 +43,12 @@ def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) ->
 
     configure()
     return home
+
+
+@pytest.fixture
+def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) -> Path:
+    """An isolated $SLUICE_HOME, Dagster instance and keys, reading `inbox`."""
+    return isolate_home(monkeypatch, tmp_path / "home", inbox)
 
 
 @pytest.fixture(scope="session")
