@@ -5,7 +5,7 @@ BIN := .venv/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup demo test ui bench docs clean
+.PHONY: setup browser demo test ui bench docs clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv .venv
@@ -23,7 +23,13 @@ setup: $(BIN)/uv
 demo: setup
 	$(BIN)/sluice demo
 
-test: setup
+# The browser test drives Debian's Chromium headless (no browser is downloaded): installed when missing, as root.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is missing (installing it needs root and apt): the browser test will be skipped"
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 ui: setup

@@ -1,11 +1,13 @@
 """The code location as the UI and the schedule see it."""
 
 import subprocess
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from assets.dbt_models import SluiceDbtTranslator, dbt_run_env
 from orchestration.dbt_project import dbt_project
@@ -47,6 +49,32 @@ def test_translator_keys_models_by_zone_and_sources_by_schema():
     assert t.get_asset_key(model) == dg.AssetKey(["training", "interaction_steps"])
     assert t.get_group_name(model) == "training"
     assert t.get_asset_key(source) == dg.AssetKey(["private", "eligible_events"])
+    assert t.get_owners(model) == ["team:ml-platform"] and t.get_owners(source) is None
+
+
+def test_every_asset_has_its_zones_owner_and_each_job_its_description(sluice_home):
+    from assets.zones import OWNERS
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == OWNERS[node.group_name], key.to_user_string()
+    for name in ("daily_publish", "erasure", "retention"):
+        assert defs.resolve_job_def(name).description
+    assert defs.resolve_job_def("erasure").partitions_def is not None
+    assert {k.to_user_string() for k in defs.resolve_job_def("erasure").asset_layer.executable_asset_keys} == {"lifecycle/erasure"}
+
+
+def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
+    from orchestration.definitions import defs
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("# launchpad:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    run_config = yaml.safe_load(textwrap.dedent(block))
+    for name in ("daily_publish", "erasure", "retention"):
+        resolved = dg.validate_run_config(defs.resolve_job_def(name), run_config)["resources"]["sluice"]["config"]
+        assert resolved["raw_root"] == "s3://capture-bucket/raw" and resolved["home"] == str(sluice_home)
 
 
 @pytest.mark.parametrize("local_time, zone, partition", [

@@ -234,3 +234,22 @@ def test_erasure_finds_a_person_behind_a_key_given_twice():
     kept, removed = filter_batch(gzip.compress(b"\n".join(lines) + b"\n"), {"e-erased"})
     assert removed == 1
     assert gzip.decompress(kept).splitlines() == lines[1:]
+
+
+def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_path, monkeypatch):
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    home, key = SluiceHome(sluice_home), os.environ["SLUICE_PSEUDONYM_KEY"]
+    with (inbox / "directory.csv").open() as handle:
+        staff = [e for e in csv.DictReader(handle) if e["consent"] == "granted"]
+    subject = next(e for e in staff if pseudonym(key, "employee", e["employee_id"]).encode() in _bytes_everywhere(home.training))
+    (tmp_path / "erasures.csv").write_text(f"employee_id,requested_at\n{subject['employee_id']},2026-11-20T09:00:00Z\n")
+    monkeypatch.setenv("SLUICE_ERASURES", str(tmp_path / "erasures.csv"))
+    from orchestration.definitions import defs
+
+    result = defs.resolve_job_def("erasure").execute_in_process(instance=dg.DagsterInstance.get(), partition_key=DAY.isoformat())
+    assert result.success
+    assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [("erasure_verified", True)]
+    assert pseudonym(key, "employee", subject["employee_id"]).encode() not in _bytes_everywhere(home.training)
+    assert [s.step_key for s in result.get_step_success_events()] == ["lifecycle__erasure"]  # nothing else ran
+    completed = [c for r in audit.read(home.audit_log) if r["action"] == "erasure" for c in r["completed"]]
+    assert [c["source"] for c in completed] == ["consent_withdrawn", "erasure_request"]
