@@ -64,13 +64,17 @@ def kill_after(module, name: str, calls: int = 1) -> None:
 
 def kill_after_first_dbt_model() -> None:
     from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+    from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
     real = DbtCliInvocation.stream
 
-    def stream(self, *args, **kwargs):
-        for event in real(self, *args, **kwargs):
-            yield event
-            die()
+    def stream(self, *args, **kwargs):  # still an event iterator: the asset fetches row counts from it
+        def first_then_die():
+            for event in real(self, *args, **kwargs):
+                yield event
+                die()
+
+        return DbtEventIterator(first_then_die(), self)
 
     DbtCliInvocation.stream = stream
 

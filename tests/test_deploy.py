@@ -73,6 +73,6 @@ def test_the_code_location_loads_under_the_deployment_environment(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "['daily_publish', 'day_shards', 'retention']" in done.stdout
+    assert "['daily_publish', 'day_shards', 'erasure', 'retention']" in done.stdout
     assert "'s3_capture_sensor'" in done.stdout and "'shards_done_sensor'" in done.stdout
     assert not any((tmp_path / "home" / "keys").iterdir())  # Secrets Manager mode: no key generated
