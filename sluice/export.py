@@ -1,7 +1,7 @@
 """Export a published day's training zone to S3: files first, the manifest object last.
 
-The day's Parquet files are uploaded byte for byte (their sha256 is the local marker's) under
-`<prefix>/training/<table>/date=D/v=<run>/`, a prefix nothing references yet, each with
+The day's Parquet files, and each table's `manifest.json`, are uploaded byte for byte (their sha256 is the
+local marker's) under `<prefix>/training/<table>/date=D/v=<run>/`, a prefix nothing references yet, each with
 SSE-KMS headers. DuckDB (httpfs) then reads every uploaded file back and its row count must
 match. Only then is `<prefix>/training/_published/D.json` put: readers trust only the files a
 manifest names, so a kill at any point leaves the previous manifest's data intact. Versions of
@@ -27,6 +27,11 @@ def _sse(kms_key: str) -> dict[str, str]:
     return {"ServerSideEncryption": "aws:kms", **({"SSEKMSKeyId": kms_key} if kms_key else {})}
 
 
+def _paths(info: dict) -> list[str]:
+    """A marker table's files and its manifest.json (days published before manifests existed have none)."""
+    return [f["path"] for f in info["files"]] + ([info["manifest"]] if info.get("manifest") else [])
+
+
 def manifest_key(location: S3Location, day: date) -> str:
     return location.key(MANIFESTS, f"{day.isoformat()}.json")
 
@@ -40,9 +45,8 @@ def export_day(client, con: duckdb.DuckDBPyConnection, home: SluiceHome, marker:
     kms_key = kms_key_for(client, location.bucket, kms_key_id)
     day = date.fromisoformat(marker["date"])
     for info in marker["tables"].values():
-        for file in info["files"]:
-            client.upload_file(str(home.training / file["path"]), location.bucket, location.key("training", file["path"]),
-                               ExtraArgs=_sse(kms_key))
+        for path in _paths(info):
+            client.upload_file(str(home.training / path), location.bucket, location.key("training", path), ExtraArgs=_sse(kms_key))
     attach_s3(con)
     for table, info in marker["tables"].items():
         uris = [location.uri("training", f["path"]) for f in info["files"]]
@@ -58,7 +62,7 @@ def export_day(client, con: duckdb.DuckDBPyConnection, home: SluiceHome, marker:
 
 
 def _drop_unmanifested(client, location: S3Location, marker: dict) -> None:
-    keep = {location.key("training", f["path"]) for info in marker["tables"].values() for f in info["files"]}
+    keep = {location.key("training", path) for info in marker["tables"].values() for path in _paths(info)}
     paginator = client.get_paginator("list_objects_v2")
     for table in marker["tables"]:
         prefix = location.key("training", table, f"date={marker['date']}") + "/"

@@ -21,7 +21,6 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -30,6 +29,8 @@ from sluice import audit
 from sluice.analyst_views import describe_analytics
 from sluice.home import SluiceHome
 from sluice.landing import landed_content
+from sluice.training_manifest import write_manifest
+from sluice.versions import code_version, policy_version
 from sluice.policy.scope import default_manifest
 
 TRAINING_TABLES = ("interaction_steps", "assistant_turns")
@@ -45,10 +46,6 @@ class Publication:
     rows: dict[str, int]
 
 
-def code_version() -> str:
-    return version("sluice")
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -59,7 +56,8 @@ def _sha256(path: Path) -> str:
 
 def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, table: str,
                     source: str | None = None) -> dict:
-    """Write `source` (a relation; default the private candidate table) as the day's version `v=<run_id>`."""
+    """Write `source` (a relation; default the private candidate table) as the day's version `v=<run_id>`:
+    its Parquet and the `manifest.json` trainers load it by (`sluice/training_manifest.py`)."""
     day_dir = home.training / table / f"date={day.isoformat()}"
     final, tmp = day_dir / f"v={run_id}", day_dir / f"_tmp_v={run_id}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -68,9 +66,11 @@ def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date,
     part = tmp / "part-0.parquet"
     con.execute(f"COPY (SELECT * FROM {source or f'private.training.{table}'} ORDER BY ALL) TO '{part}' (FORMAT parquet)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{part}')").fetchone()[0]
-    files = [{"path": (final / part.name).relative_to(home.training).as_posix(), "sha256": _sha256(part), "rows": rows}]
+    sha256 = _sha256(part)
+    manifest = write_manifest(con, tmp, table, day, run_id, [{"name": part.name, "sha256": sha256, "rows": rows}])
+    files = [{"path": (final / part.name).relative_to(home.training).as_posix(), "sha256": sha256, "rows": rows}]
     os.rename(tmp, final)
-    return {"rows": rows, "files": files}
+    return {"rows": rows, "files": files, "manifest": (final / manifest.name).relative_to(home.training).as_posix()}
 
 
 def _staged_analytics(home: SluiceHome, run_id: str) -> Path:
@@ -146,6 +146,7 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
         "analytics_staged": staged.name,
         "manifest_version": manifest_version,
         "code_version": code_version(),
+        "policy_version": policy_version(),
         "raw_content": landed_content(con, day),  # what the run read: a late batch changes it
     }
     marker = _write_marker(home, day, body)  # the commit point
