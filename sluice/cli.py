@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("action", choices=["verify"])
     audit_cmd.add_argument("--home", type=Path)
 
+    from sluice.importers.command import add_import_parser
+
+    add_import_parser(sub)  # sluice import openadapt|ducktrack
+
     ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1 over $SLUICE_HOME's instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--home", type=Path)
@@ -152,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "import":
+            from sluice.importers.command import run_import
+
+            return run_import(args)
         if args.command == "redact":
             from sluice.redact_cli import run as redact
 
