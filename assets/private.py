@@ -37,7 +37,8 @@ def _day(context: dg.AssetExecutionContext) -> date:
 @dg.asset(
     key=LANDED, **zone("private"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "capture_batches"]), *([dg.AssetDep(SHARD, partition_mapping=BY_DATE)] if SHARDS > 1 else [])],
-    description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not"
+    description="Every line of the day's batches (and next-day lines of yesterday's), readable or not, with a reason when not, "
+                "in the encrypted private zone, the pipeline's only copy (rule 10; nothing unread goes uncounted)"
                 + (f"; merged from the day's {SHARDS} device shards." if SHARDS > 1 else "."),
     check_specs=[
         gate_spec(LANDED, "storage_security", "Raw and export buckets are SSE-KMS encrypted and not public; checked before reading."),

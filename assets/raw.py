@@ -12,6 +12,7 @@ capture_batches = dg.AssetSpec(
     kinds={"json", "s3"},
     description=(
         "Gzip JSON Lines batches from capture agents under `date=D/device=X/` in the raw root "
-        "(`SLUICE_RAW`: a local folder or s3://). Contract: capture format v1."
+        "(`SLUICE_RAW`: a local folder or s3://). Contract: capture format v1. Read only by landing; "
+        "erased per employee (rule 2) and purged after retention_days (rule 10)."
     ),
 )

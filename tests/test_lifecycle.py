@@ -162,7 +162,8 @@ def test_withdrawal_and_an_erasure_request_remove_two_people_from_every_zone(aws
     assert told["erasure"]["source"] == "erasure_request" and told["erasure"]["completed_at"] == request["completed_at"]
 
 
-def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home, inbox, tmp_path, monkeypatch, capsys):
+def _publish_then_request_erasure(sluice_home, inbox, tmp_path, monkeypatch) -> tuple[SluiceHome, str, dict]:
+    """Publish DAY, then file an erasure request for a consenting employee whose rows are in training."""
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
     home, key = SluiceHome(sluice_home), os.environ["SLUICE_PSEUDONYM_KEY"]
     with (inbox / "directory.csv").open() as handle:
@@ -170,6 +171,11 @@ def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home,
     subject = next(e for e in staff if pseudonym(key, "employee", e["employee_id"]).encode() in _bytes_everywhere(home.training))
     (tmp_path / "erasures.csv").write_text(f"employee_id,requested_at\n{subject['employee_id']},2026-11-20T09:00:00Z\n")
     monkeypatch.setenv("SLUICE_ERASURES", str(tmp_path / "erasures.csv"))
+    return home, key, subject
+
+
+def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home, inbox, tmp_path, monkeypatch, capsys):
+    home, key, subject = _publish_then_request_erasure(sluice_home, inbox, tmp_path, monkeypatch)
     monkeypatch.setattr("assets.lifecycle.erase_training", lambda con, layout, run_id: ([], 0))  # a regression
     capsys.readouterr()
 
@@ -237,13 +243,7 @@ def test_erasure_finds_a_person_behind_a_key_given_twice():
 
 
 def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_path, monkeypatch):
-    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
-    home, key = SluiceHome(sluice_home), os.environ["SLUICE_PSEUDONYM_KEY"]
-    with (inbox / "directory.csv").open() as handle:
-        staff = [e for e in csv.DictReader(handle) if e["consent"] == "granted"]
-    subject = next(e for e in staff if pseudonym(key, "employee", e["employee_id"]).encode() in _bytes_everywhere(home.training))
-    (tmp_path / "erasures.csv").write_text(f"employee_id,requested_at\n{subject['employee_id']},2026-11-20T09:00:00Z\n")
-    monkeypatch.setenv("SLUICE_ERASURES", str(tmp_path / "erasures.csv"))
+    home, key, subject = _publish_then_request_erasure(sluice_home, inbox, tmp_path, monkeypatch)
     from orchestration.definitions import defs
 
     result = defs.resolve_job_def("erasure").execute_in_process(instance=dg.DagsterInstance.get(), partition_key=DAY.isoformat())
