@@ -18,12 +18,13 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from conftest import DAY, isolate_home
+from conftest import DAY, NEXT_DAY, isolate_home
 from helpers import counts_for, identifiers
 
-from sluice.cli import EXIT_PUBLISHED, main
+from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.publish import published_marker
+from sluice.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = ("raw", "private", "training", "analytics", "publish", "lifecycle")
@@ -64,13 +65,15 @@ def _graphql(port: int, query: str) -> dict:
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory, simulated_day) -> Iterator[UI]:
-    """One published demo day, and `sluice ui` over its instance for the module's tests."""
+    """One published demo day and the next day blocked by scope creep, and `sluice ui` over their instance."""
     tmp = tmp_path_factory.mktemp("ui")
     inbox = tmp / "inbox"
     shutil.copytree(simulated_day, inbox)
     with pytest.MonkeyPatch.context() as monkeypatch:
         home = isolate_home(monkeypatch, tmp / "home", inbox)
         assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+        simulate(NEXT_DAY, 6, inbox, seed=11, events_per_employee=300, scope_creep=True)
+        assert main(["run", "--date", NEXT_DAY.isoformat()]) == EXIT_BLOCKED
         port = _free_port()
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         proc = subprocess.Popen([str(Path(sys.executable).parent / "sluice"), "ui", "--port", str(port)], cwd=ROOT, env=env,
@@ -114,7 +117,7 @@ def test_graph_has_zones_owners_kinds_described_checks_and_the_jobs(ui):
         assert checks[gate]["blocking"] and checks[gate]["description"]
     assert checks["assert_k_anonymity"]["blocking"]
     assert all(c["description"] for c in checks.values()), "every check says what it asserts"
-    assert [r["status"] for r in data["runsOrError"]["results"]] == ["SUCCESS"]
+    assert sorted(r["status"] for r in data["runsOrError"]["results"]) == ["FAILURE", "SUCCESS"]  # blocked, published
     jobs = {j["name"]: j["description"] for r in data["repositoriesOrError"]["nodes"] for j in r["jobs"]}
     assert {"daily_publish", "erasure", "retention"} <= set(jobs) and all(jobs[j] for j in ("daily_publish", "erasure", "retention"))
 
@@ -173,10 +176,11 @@ def test_browser_shows_the_graph_a_check_and_the_privacy_report(ui, tmp_path):
 
         page.goto(f"{ui.url}/assets/private/validated_events?view=checks")
         expect(page.get_by_text("This is a blocking asset check.")).to_be_visible()
-        expect(page.get_by_text("scope_creep").first).to_be_visible()
-        expect(page.get_by_text("Succeeded").first).to_be_visible()
-        page.get_by_text("scope_creep").first.click()
+        page.get_by_text("scope_creep").first.click()  # its latest execution: the blocked next day
         expect(page.get_by_text("No event type, field or region outside the scope manifest").first).to_be_visible()
+        expect(page.get_by_text("Failed").first).to_be_visible()
+        verdict = page.get_by_text("Blocked: scope_creep failed (reason:scope:event_type = ").first
+        expect(verdict).to_be_visible()  # the rule that fired and how often
         page.screenshot(path=shots / "check-scope-creep.png")
         seen.append(page.inner_text("body"))
 
@@ -196,8 +200,9 @@ def test_browser_shows_the_graph_a_check_and_the_privacy_report(ui, tmp_path):
         browser.close()
 
     text = "\n".join(seen)
-    valid = counts_for(ui.home, DAY)["valid"]
+    valid, creep = counts_for(ui.home, DAY)["valid"], counts_for(ui.home, NEXT_DAY)["reason:scope:event_type"]
     assert f"{valid:,}" in text, "the report's valid count is on screen"
+    assert f"reason:scope:event_type = {creep:,}" in text, "the failed check's count is on screen"
     assert not [i for i in identifiers(ui.inbox) if i in text], "an identifier is on screen"
     assert sorted(p.name for p in shots.iterdir()) == ["asset-graph.png", "check-scope-creep.png", "privacy-report.png"]
     assert all(p.stat().st_size > 20_000 for p in shots.iterdir())
