@@ -15,7 +15,7 @@ from sluice.publish import CANDIDATES
 def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey([schema, table]), name="leak_scan", blocking=True, pool=PRIVATE_ZONE_POOL,
-        description="No PII, secret or directory identifier in any text column (rules 3, 5); counts by column and type.",
+        description=gates.DESCRIPTIONS["leak_scan"],
     )
     def leak_scan_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
         day = context.run.tags[PARTITION_TAG]
@@ -29,7 +29,7 @@ def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
 def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey([schema, table]), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL,
-        description=f"Great Expectations suite expectations/{table}.json on a sample; unexpected counts per expectation.",
+        description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/{table}.json.",
     )
     def expectations_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
                            expectations: ExpectationsResource) -> dg.AssetCheckResult:
@@ -44,7 +44,7 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
 def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey([schema, table]), name="k_anonymity", blocking=True, pool=PRIVATE_ZONE_POOL,
-        description="Every group counts at least k employees (k from the scope manifest), checked apart from dbt.",
+        description=gates.DESCRIPTIONS["k_anonymity"],
     )
     def k_anonymity_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
         k = default_manifest().k_anonymity

@@ -6,15 +6,17 @@ import dagster as dg
 
 from sluice import audit
 from sluice.control_plane import counts_only
-from sluice.gates import Gate
+from sluice.gates import DESCRIPTIONS, WARN_ONLY, Gate
 from sluice.home import SluiceHome
 
 
 PARTITION_TAG = "dagster/partition"  # a check's run carries its partition here
 
 
-def gate_spec(asset_key: list[str], name: str, description: str, blocking: bool = True) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=blocking, description=description)
+def gate_spec(asset_key: list[str], name: str) -> dg.AssetCheckSpec:
+    """The check of gate `name` on an asset: its description and whether it blocks, from `sluice.gates`."""
+    return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=name not in WARN_ONLY,
+                             description=DESCRIPTIONS[name])
 
 
 def gate_result(gate: Gate, layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:

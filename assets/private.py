@@ -41,8 +41,8 @@ def _day(context: dg.AssetExecutionContext) -> date:
                 "in the encrypted private zone, the pipeline's only copy (rule 10; nothing unread goes uncounted)"
                 + (f"; merged from the day's {SHARDS} device shards." if SHARDS > 1 else "."),
     check_specs=[
-        gate_spec(LANDED, "storage_security", "Raw and export buckets are SSE-KMS encrypted and not public; checked before reading."),
-        gate_spec(LANDED, "freshness", "Capture arrived for the day (a warning, never blocking).", blocking=False),
+        gate_spec(LANDED, "storage_security"),
+        gate_spec(LANDED, "freshness"),
     ],
 )
 def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
@@ -71,9 +71,9 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
     deps=[dg.AssetKey(LANDED), dg.AssetKey(["lifecycle", "erasure"])],
     description="Capture-format-v1 events, deduplicated on event_id; the rest quarantined with a reason (rules 1, 9).",
     check_specs=[
-        gate_spec(VALIDATED, "line_conservation", "Lines read = valid + quarantined + duplicates + unreadable + other-day."),
-        gate_spec(VALIDATED, "scope_creep", "No event type, field or region outside the scope manifest (rule 1)."),
-        gate_spec(VALIDATED, "contract_failure_rate", "Contract failures within the manifest's threshold."),
+        gate_spec(VALIDATED, "line_conservation"),
+        gate_spec(VALIDATED, "scope_creep"),
+        gate_spec(VALIDATED, "contract_failure_rate"),
     ],
 )
 def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
@@ -92,7 +92,7 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
 
 @dg.asset_check(
     asset=dg.AssetKey(VALIDATED), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL,
-    description="Great Expectations suite expectations/validated_events.json on a sample of the day's events.",
+    description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/validated_events.json.",
 )
 def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
                                   expectations: ExpectationsResource) -> dg.AssetCheckResult:
@@ -108,7 +108,7 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice
         "Valid events of consenting employees minus excluded content (rules 2, 4, 6, 7, 8), with keyed "
         "pseudonyms for employee, device and session (rule 3) and key classes instead of keys (rule 4)."
     ),
-    check_specs=[gate_spec(ELIGIBLE, "promotion_conservation", "Valid events = promoted + excluded by rule.")],
+    check_specs=[gate_spec(ELIGIBLE, "promotion_conservation")],
 )
 def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
     day = _day(context)

@@ -28,7 +28,7 @@ SHARD = ["private", "validated_shard"]
     key=SHARD, **zone("shards"), partitions_def=day_shards, kinds={"parquet"},
     deps=[dg.AssetKey(["raw", "capture_batches"])],
     description="One device shard of a day: its batches landed and validated, as encrypted Parquet for the day's merge.",
-    check_specs=[gate_spec(SHARD, "storage_security", "Raw and shard buckets are SSE-KMS encrypted and not public; checked before reading.")],
+    check_specs=[gate_spec(SHARD, "storage_security")],
 )
 def validated_shard(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
     keys = context.partition_key.keys_by_dimension

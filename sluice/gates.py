@@ -10,13 +10,32 @@ from dataclasses import dataclass, field
 from sluice.policy.scope import ScopeManifest
 
 
+# What each gate asserts, in one line: the check's description in the UI and the first line of its result.
+DESCRIPTIONS = {
+    "line_conservation": "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
+    "storage_security": "Raw, export and shard buckets are encrypted by default (SSE-KMS) and not public; checked before any read or write.",
+    "erasure_verified": "Nothing of an employee with withdrawn consent or an erasure request is left in any zone (rule 2).",
+    "freshness": "Capture arrived for the day (a warning only, never blocking).",
+    "scope_creep": "No event type, field or region outside the scope manifest (policy rule 1).",
+    "contract_failure_rate": "Share of lines breaking capture format v1 within the manifest's threshold.",
+    "promotion_conservation": "Every valid event is promoted or excluded under a named rule.",
+    "leak_scan": "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
+    "expectations": "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
+    "k_anonymity": "No analytics group describes fewer than k employees (k from the scope manifest), checked apart from dbt.",
+}
+WARN_ONLY = frozenset({"freshness"})  # gates that warn and never block
+
+
 @dataclass(frozen=True)
 class Gate:
     name: str
     passed: bool
     description: str
     counts: dict[str, int] = field(default_factory=dict)
-    blocking: bool = True  # a non-blocking gate only warns
+
+    @property
+    def blocking(self) -> bool:
+        return self.name not in WARN_ONLY
 
     def verdict(self) -> str:
         """The one line a data engineer reads: the description, or, on failure, what broke it and how often
@@ -34,7 +53,7 @@ def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
     return Gate(
         "line_conservation",
         accounted == lines_landed == counts.get("lines_read", -1),
-        "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
+        DESCRIPTIONS["line_conservation"],
         {"lines_landed": lines_landed, "accounted": accounted, **{k: counts.get(k, 0) for k in parts}},
     )
 
@@ -45,7 +64,7 @@ def storage_security(findings: dict[str, list[str]]) -> Gate:
     return Gate(
         "storage_security",
         not counts,
-        "Raw and export buckets are encrypted by default (SSE-KMS) and not public; checked before any read or write.",
+        DESCRIPTIONS["storage_security"],
         {"buckets_checked": len(findings), "findings": len(counts), **counts},
     )
 
@@ -55,7 +74,7 @@ def erasure_verified(left: dict[str, int]) -> Gate:
     return Gate(
         "erasure_verified",
         not any(left.values()),
-        "Nothing of an employee with withdrawn consent or an erasure request is left in any zone (rule 2).",
+        DESCRIPTIONS["erasure_verified"],
         {"left": sum(left.values()), **{f"left:{k}": v for k, v in left.items()}},
     )
 
@@ -65,9 +84,8 @@ def freshness(landing: dict[str, int]) -> Gate:
     return Gate(
         "freshness",
         landing.get("lines_in_folder", 0) > 0,
-        "Capture arrived for the day (a warning only).",
+        DESCRIPTIONS["freshness"],
         {"batches": landing.get("batches", 0), "lines_in_folder": landing.get("lines_in_folder", 0)},
-        blocking=False,
     )
 
 
@@ -76,7 +94,7 @@ def scope_creep(counts: dict[str, int]) -> Gate:
     return Gate(
         "scope_creep",
         sum(creep.values()) == 0,
-        "No event type, field or region outside the scope manifest (policy rule 1).",
+        DESCRIPTIONS["scope_creep"],
         {"scope_creep": sum(creep.values()), **creep},
     )
 
@@ -88,7 +106,7 @@ def contract_failure_rate(counts: dict[str, int], manifest: ScopeManifest) -> Ga
     return Gate(
         "contract_failure_rate",
         rate_ppm <= manifest.max_contract_failure_rate * 1_000_000,
-        "Share of lines breaking capture format v1 within the manifest's threshold.",
+        DESCRIPTIONS["contract_failure_rate"],
         {"contract_failures": failed, "judged": judged, "rate_ppm": rate_ppm,
          "threshold_ppm": round(manifest.max_contract_failure_rate * 1_000_000)},
     )
@@ -99,7 +117,7 @@ def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
     return Gate(
         "promotion_conservation",
         valid == transformed.get("promoted", -1) + excluded,
-        "Every valid event is promoted or excluded under a named rule.",
+        DESCRIPTIONS["promotion_conservation"],
         {"valid": valid, "promoted": transformed.get("promoted", 0), "excluded": excluded},
     )
 
@@ -109,7 +127,7 @@ def leak_scan(hits: dict[str, int]) -> Gate:
     return Gate(
         "leak_scan",
         not any(hits.values()),
-        "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
+        DESCRIPTIONS["leak_scan"],
         {"hits": sum(hits.values()), **{f"leak:{k}": v for k, v in hits.items()}},
     )
 
@@ -120,7 +138,7 @@ def expectations(outcomes: list) -> Gate:
     return Gate(
         "expectations",
         not failed,
-        "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
+        DESCRIPTIONS["expectations"],
         {"expectations": len(outcomes), "failed": len(failed),
          **{f"passed:{o.expectation}": int(o.success) for o in outcomes},
          **{f"unexpected:{o.expectation}": o.unexpected for o in outcomes}},
@@ -131,6 +149,6 @@ def k_anonymity(groups_below_k: int, groups: int, k: int) -> Gate:
     return Gate(
         "k_anonymity",
         groups_below_k == 0,
-        "No analytics group describes fewer than k employees (k from the scope manifest).",
+        DESCRIPTIONS["k_anonymity"],
         {"groups_below_k": groups_below_k, "groups": groups, "k": k},
     )
