@@ -156,9 +156,9 @@ def _clean_text(data: bytes) -> str | None:
     """The batch's lines as one text (without the last newline) when every line would be read as
     it is: UTF-8, no carriage return, each line starting with `{` (so none is empty) and within
     MAX_LINE_BYTES. None otherwise."""
-    body = data[:-1] if data.endswith(b"\n") else data
-    if not body:
+    if not data:
         return ""
+    body = data[:-1] if data.endswith(b"\n") else data  # a batch of one newline is one empty line: not clean
     if b"\r" in body or not body.startswith(b"{") or body.count(b"\n") != body.count(b"\n{"):
         return None
     if len(body) > MAX_LINE_BYTES and max(map(len, body.split(b"\n"))) > MAX_LINE_BYTES:

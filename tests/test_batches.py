@@ -62,3 +62,13 @@ def test_a_bomb_keeps_the_lines_within_the_bound_and_counts_the_rest(monkeypatch
     lines, report = _read(gzip.compress((b"x" * 99 + b"\n") * 20))
     assert lines == [("x" * 99, None)] * 10 + [(None, "unreadable:batch_too_large")]
     assert report == BatchReport(lines=11, unreadable=1, truncated=False, error="batch_too_large")
+
+
+@pytest.mark.parametrize("content, lines", [(b"", 0), (b"\n", 1), (b"\n\n", 2)])
+def test_a_batch_of_empty_lines_is_never_taken_for_a_clean_one(content, lines):
+    """Found by the fuzz suite: the bulk reader took a batch of one newline for an empty batch (a line lost)."""
+    report = BatchReport()
+    text = batches.read_batch_text(io.BytesIO(gzip.compress(content)), report)
+    assert text == ("" if not content else None)  # None: read line by line, each empty line counted
+    read, line_report = _read(gzip.compress(content))
+    assert read == [(None, "unreadable:empty_line")] * lines and line_report.lines == lines
