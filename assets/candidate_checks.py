@@ -9,7 +9,7 @@ from orchestration.resources import ExpectationsResource, SluiceResource
 from sluice import gates
 from sluice.leak_scan import scan_table
 from sluice.policy.scope import default_manifest
-from sluice.publish import CANDIDATES
+from sluice.candidates import CANDIDATES
 
 
 def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
@@ -21,7 +21,7 @@ def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
         day = context.run.tags[PARTITION_TAG]
         with sluice.private() as con:
             hits = scan_table(con, schema, table, day)
-        return gate_result(gates.leak_scan(hits), sluice.layout, day, context.run.run_id)
+        return gate_result(gates.leak_scan(hits), [schema, table], sluice.layout, day, context.run.run_id)
 
     return leak_scan_check
 
@@ -36,7 +36,7 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
         day = context.run.tags[PARTITION_TAG]
         with sluice.private() as con:
             outcomes = expectations.check(con, table, f"private.{schema}.{table}")
-        return gate_result(gates.expectations(outcomes), sluice.layout, day, context.run.run_id)
+        return gate_result(gates.expectations(outcomes), [schema, table], sluice.layout, day, context.run.run_id)
 
     return expectations_check
 
@@ -52,7 +52,7 @@ def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
             below, groups = con.execute(
                 f"SELECT count(*) FILTER (employees < ?), count(*) FROM private.{schema}.{table}", [k]).fetchone()
         day = context.run.tags[PARTITION_TAG]
-        return gate_result(gates.k_anonymity(below, groups, k), sluice.layout, day, context.run.run_id)
+        return gate_result(gates.k_anonymity(below, groups, k), [schema, table], sluice.layout, day, context.run.run_id)
 
     return k_anonymity_check
 

@@ -1,11 +1,13 @@
-"""Turn plain `Gate`s into asset check results (blocking ones at ERROR severity), and audit every block."""
+"""Every check's verdict, Sluice's gates and dbt's tests alike, passes through `settle`: a blocking
+failure is recorded in the audit log there. Plain `Gate`s become asset check results in `gate_result`
+(blocking ones at ERROR severity)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from sluice import audit
-from sluice.control_plane import counts_only
+from sluice.control_plane import SAFE_NAME, counts_only
 from sluice.gates import DESCRIPTIONS, WARN_ONLY, Gate
 from sluice.home import SluiceHome
 
@@ -19,13 +21,47 @@ def gate_spec(asset_key: list[str], name: str) -> dg.AssetCheckSpec:
                              description=DESCRIPTIONS[name])
 
 
-def gate_result(gate: Gate, layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:
-    if not gate.passed and gate.blocking:
-        audit.append(layout.audit_log, "block", day=day, run_id=run_id, gate=gate.name, counts=counts_only(gate.counts))
-    return dg.AssetCheckResult(
+def check_name(result: dg.AssetCheckResult) -> str:
+    """`asset/key:check`, how gates are named in the audit log, the clearance and `sluice run`'s output."""
+    return f"{result.asset_key.to_user_string()}:{result.check_name}"
+
+
+def settle(result: dg.AssetCheckResult, layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:
+    """The one place a check's verdict is final: a failed blocking (ERROR) check is audited as a `block`."""
+    if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR:
+        counts = {k: v.value for k, v in result.metadata.items() if SAFE_NAME.fullmatch(k) and type(v.value) is int}
+        audit.append(layout.audit_log, "block", day=day, run_id=run_id, gate=result.check_name, check=check_name(result),
+                     counts=counts_only(counts))
+    return result
+
+
+def gate_result(gate: Gate, asset_key: list[str], layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:
+    return settle(dg.AssetCheckResult(
+        asset_key=dg.AssetKey(asset_key),
         check_name=gate.name,
         passed=gate.passed,
         severity=dg.AssetCheckSeverity.ERROR if gate.blocking else dg.AssetCheckSeverity.WARN,
         description=gate.verdict(),
         metadata=counts_only(gate.counts),
-    )
+    ), layout, day, run_id)
+
+
+def required_checks(graph, candidates: set[dg.AssetKey], partitions_def: dg.PartitionsDefinition) -> set[dg.AssetCheckKey]:
+    """Every blocking check on the candidates and on every asset of the day they are made from: what must
+    have passed in a run before it may publish. Read from the asset graph's lineage of the candidates, not
+    from the publish step's own dependencies, so that a miswired publish step cannot shrink it."""
+    assets = set(candidates).union(*(graph.get_ancestor_asset_keys(key) for key in candidates))
+    return {check for key in assets if graph.get(key).partitions_def == partitions_def
+            for check in graph.get(key).check_keys if graph.get(check).blocking}
+
+
+def run_evaluations(instance: dg.DagsterInstance, run_id: str, required: set[dg.AssetCheckKey]) -> list[tuple[str, bool]]:
+    """(check, passed) of this run's evaluations that count for publishing: the required checks, and any
+    blocking (ERROR) failure."""
+    found = []
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = record.dagster_event.event_specific_data
+        key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        if key in required or (not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR):
+            found.append((f"{key.asset_key.to_user_string()}:{key.name}", evaluation.passed))
+    return found

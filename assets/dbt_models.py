@@ -11,11 +11,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
+from assets import checks
 from assets.zones import zone
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceDbtCliResource, SluiceResource
-from sluice import audit
 from sluice.policy.scope import default_manifest
 
 PARTITION_ENV, K_ANONYMITY_ENV = "SLUICE_PARTITION_DATE", "SLUICE_K_ANONYMITY"  # read by dbt_project/
@@ -117,7 +117,6 @@ def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sl
     exits: DuckDB has one writer per file), and its column lineage."""
     with dbt_invocation(sluice, dbt, context.partition_key, ["build"], context=context) as invocation:
         for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                audit.append(sluice.layout.audit_log, "block", day=context.partition_key, run_id=context.run.run_id,
-                              gate=f"dbt:{event.check_name}")
+            if isinstance(event, dg.AssetCheckResult):  # dbt's tests settle like every gate
+                event = checks.settle(event, sluice.layout, context.partition_key, context.run.run_id)
             yield event

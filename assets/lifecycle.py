@@ -93,7 +93,7 @@ def erasure(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Res
     if completed or any(v for k, v in counts.items() if k.startswith(("raw_lines", "private_rows", "training_rows"))):
         audit.append(layout.audit_log, "erasure", run_id=run_id, counts=counts_only(counts), completed=completed)
     yield dg.MaterializeResult(metadata=counts_only(counts))
-    yield gate_result(gates.erasure_verified(left), layout, context.partition_key, run_id)
+    yield gate_result(gates.erasure_verified(left), ERASURE, layout, context.partition_key, run_id)
 
 
 def _reexport(sluice: SluiceResource, client, days) -> int:

@@ -52,7 +52,7 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
     security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
         yield dg.MaterializeResult(metadata={"refused": 1})
-        yield gate_result(security, sluice.layout, context.partition_key, run_id)
+        yield gate_result(security, LANDED, sluice.layout, context.partition_key, run_id)
         return
     store, day = raw_store(sluice.raw_root, client), _day(context)
     with sluice.private(reads_shards=SHARDS > 1) as con:
@@ -62,8 +62,8 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
             counts = land_day(con, store, day)
         record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
     yield dg.MaterializeResult(metadata=counts_only(counts))
-    yield gate_result(security, sluice.layout, context.partition_key, run_id)
-    yield gate_result(gates.freshness(counts), sluice.layout, context.partition_key, run_id)
+    yield gate_result(security, LANDED, sluice.layout, context.partition_key, run_id)
+    yield gate_result(gates.freshness(counts), LANDED, sluice.layout, context.partition_key, run_id)
 
 
 @dg.asset(
@@ -87,7 +87,7 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
         landed = con.execute("SELECT count(*) FROM landed_lines WHERE partition_date = ?", [day]).fetchone()[0]
     yield dg.MaterializeResult(metadata={**counts_only(counts), "manifest_version": manifest.manifest_version})
     for gate in (gates.line_conservation(counts, landed), gates.scope_creep(counts), gates.contract_failure_rate(counts, manifest)):
-        yield gate_result(gate, sluice.layout, context.partition_key, context.run.run_id)
+        yield gate_result(gate, VALIDATED, sluice.layout, context.partition_key, context.run.run_id)
 
 
 @dg.asset_check(
@@ -99,7 +99,7 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice
     day = context.run.tags[PARTITION_TAG]
     with sluice.private() as con:
         outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')")
-    return gate_result(gates.expectations(outcomes), sluice.layout, day, context.run.run_id)
+    return gate_result(gates.expectations(outcomes), VALIDATED, sluice.layout, day, context.run.run_id)
 
 
 @dg.asset(
@@ -117,4 +117,4 @@ def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
         counts = transform_day(con, day, default_manifest(), sluice.secret_keys().pseudonym)
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
-    yield gate_result(gates.promotion_conservation(valid, counts), sluice.layout, context.partition_key, context.run.run_id)
+    yield gate_result(gates.promotion_conservation(valid, counts), ELIGIBLE, sluice.layout, context.partition_key, context.run.run_id)

@@ -1,7 +1,8 @@
 """Publish: write-audit-publish of the day's training Parquet and analytics tables, and, when
 `SLUICE_EXPORT` names an S3 location, the export of the training zone there (manifest last).
 
-Runs only when every blocking check upstream passed (a failed one skips this step)."""
+Runs only when every blocking check upstream passed (a failed one skips this step), and publishes only
+when this run's event log agrees (`sluice/clearance.py`)."""
 
 
 from datetime import date
@@ -9,10 +10,13 @@ from datetime import date
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from assets.checks import required_checks, run_evaluations
 from assets.zones import zone
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
 from sluice import audit
+from sluice.candidates import CANDIDATES
+from sluice.clearance import Clearance
 from sluice.control_plane import counts_only
 from sluice.export import export_day
 from sluice.policy.scope import default_manifest
@@ -21,14 +25,25 @@ from sluice.publish import publish_day, published_marker
 from sluice.s3 import S3Location
 from sluice.summary import day_counts
 
+CANDIDATE_KEYS = [dg.AssetKey([zone_name, table]) for zone_name, table in CANDIDATES]
+
+
+def run_clearance(context: dg.AssetExecutionContext) -> Clearance:
+    """What this run's event log says of the gates the candidates depend on (the publisher's own guard)."""
+    graph = context.job_def.asset_layer.asset_graph.source_asset_graph  # the whole code location's, not the run's subset
+    required = required_checks(graph, set(CANDIDATE_KEYS), daily)
+    evaluations = run_evaluations(context.instance, context.run.run_id, required)
+    return Clearance.of((f"{k.asset_key.to_user_string()}:{k.name}" for k in required), evaluations)
+
 
 @dg.asset(
     key=["publish", "published_day"], **zone("publish"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"parquet", "duckdb", "s3"},
-    deps=[dg.AssetKey(["training", "interaction_steps"]), dg.AssetKey(["analytics", "daily_app_usage"])],
+    deps=CANDIDATE_KEYS,  # every candidate, by construction: its blocking checks skip this step when they fail
     description=(
         "The day's commit: training Parquet and marker `training/_published/D.json`, and analytics.duckdb "
         "swapped atomically; then the S3 export (SSE-KMS, manifest last) when SLUICE_EXPORT is set. "
-        "Only after every gate of the day passed; recorded in the audit log. Its metadata holds the day's privacy "
+        "Only after every gate of the day passed (the step is skipped otherwise, and refuses by itself unless every "
+        "blocking check of the candidates' lineage passed in this run); recorded in the audit log. Its metadata holds the day's privacy "
         "report: events in, valid, quarantined by reason, excluded by rule, redactions by type, published rows."
     ),
 )
@@ -36,7 +51,8 @@ def published_day(context: dg.AssetExecutionContext, sluice: SluiceResource, s3:
     day, layout = date.fromisoformat(context.partition_key), sluice.layout
     metadata = {}
     with sluice.private() as con:
-        publication = publish_day(con, layout, day, context.run.run_id, default_manifest().manifest_version)
+        publication = publish_day(con, layout, day, context.run.run_id, default_manifest().manifest_version,
+                                  run_clearance(context))
         metadata["privacy_report"] = dg.MetadataValue.md(report_with_chart(con, day, day_counts(con, day), publication.rows))
         if sluice.export_root:
             location = S3Location.parse(sluice.export_root)

@@ -45,4 +45,4 @@ def validated_shard(context: dg.AssetExecutionContext, sluice: SluiceResource, s
         yield dg.MaterializeResult(metadata=counts_only(counts))
     else:
         yield dg.MaterializeResult(metadata={"refused": 1})
-    yield gate_result(security, sluice.layout, keys["date"], context.run.run_id)
+    yield gate_result(security, SHARD, sluice.layout, keys["date"], context.run.run_id)

@@ -1,10 +1,8 @@
 """The dbt project as Dagster sees it (its own module, for `dagster-dbt project prepare-and-package`)."""
 
-from pathlib import Path
-
 from dagster_dbt import DbtProject
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+from sluice.candidates import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()

@@ -14,7 +14,9 @@ from datetime import date
 
 import dagster as dg
 
+from sluice.clearance import REFUSED
 from sluice.errors import storage_error
+from sluice.gates import Gate
 
 PUBLISHED, ERROR, BLOCKED = 0, 1, 3
 RUNNER_TAG = "sluice/runner"
@@ -28,11 +30,17 @@ class DayOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def _safe_error_name(event: dg.DagsterEvent) -> str:
-    """The error's class (and Sluice's code), never its message: messages can echo values."""
+def _root_error(event: dg.DagsterEvent):
+    """The error a step failed with, under Dagster's own wrappers."""
     error = event.step_failure_data.error if event.step_failure_data else None
     while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
+    return error
+
+
+def _safe_error_name(event: dg.DagsterEvent) -> str:
+    """The error's class (and Sluice's code), never its message: messages can echo values."""
+    error = _root_error(event)
     if error is None:
         return "unknown"
     if error.cls_name == "SluiceError":
@@ -44,9 +52,21 @@ def _safe_error_name(event: dg.DagsterEvent) -> str:
     return error.cls_name
 
 
+def _gate_counts(evaluation: dg.AssetCheckEvaluation) -> dict[str, int]:
+    """What broke a failed check: its rule-named counts (all its counts when it has none), never a value."""
+    counts = {k: v.value for k, v in evaluation.metadata.items() if type(v.value) is int}
+    return Gate(evaluation.check_name, False, "", counts).named_counts() or counts
+
+
+def _refusal_counts(event: dg.DagsterEvent) -> dict[str, int]:
+    """The publisher's refusal (`sluice.clearance`): its counts, from the error's text (counts only)."""
+    detail = _root_error(event).message.split(f"{REFUSED}:", 1)[-1]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", detail)}
+
+
 def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
     failed_gates = {
-        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": {k: v.value for k, v in evaluation.metadata.items() if isinstance(v.value, int)}
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": _gate_counts(evaluation)
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     }
@@ -54,8 +74,13 @@ def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
         e.step_key for e in result.all_events
         if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and not e.event_specific_data.passed
     }
-    failures = [e for e in result.all_events if e.is_step_failure]
-    errors = [_safe_error_name(e) for e in failures if e.step_key not in gate_steps]
+    errors = []
+    for failure in (e for e in result.all_events if e.is_step_failure and e.step_key not in gate_steps):
+        error = _safe_error_name(failure)
+        if error == f"SluiceError({REFUSED})":  # the publisher refused: a block, whatever the wiring did
+            failed_gates["publish/published_day:clearance"] = _refusal_counts(failure)
+        else:
+            errors.append(error)
     if errors:
         code = ERROR
     elif failed_gates:

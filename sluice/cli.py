@@ -106,8 +106,10 @@ def run_and_report(day: date) -> int:
         with private_zone(home.private_db, keys.encryption, home.spill) as con:
             counts = day_counts(con, day)
     status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
-    print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home))
-    return _report_failures(outcome)
+    code = _report_failures(outcome)  # the failing gates first
+    print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home,
+                 published=outcome.exit_code == EXIT_PUBLISHED))
+    return code
 
 
 def _report(layout, employee_id: str, as_json: bool) -> int:
@@ -143,7 +145,7 @@ def _verify_audit(layout) -> int:
 def _report_failures(outcome) -> int:
     for gate, gate_counts in outcome.failed_gates.items():
         detail = ", ".join(f"{k}={v}" for k, v in gate_counts.items())
-        print(f"GATE FAILED {gate}: {detail}", file=sys.stderr)
+        print(f"GATE FAILED {gate}: {detail}", file=sys.stderr, flush=True)
     for error in outcome.errors:
         print(f"ERROR {error} (details in the Dagster run {outcome.run_id})", file=sys.stderr)
     if any(code in error for error in outcome.errors for code in STORAGE_CODES.values()):

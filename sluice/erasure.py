@@ -26,10 +26,11 @@ from pathlib import Path
 import duckdb
 
 from sluice.batches import GZIP_WBITS, MAX_BATCH_BYTES
+from sluice.candidates import TRAINING_TABLES
 from sluice.errors import SluiceError
 from sluice.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
-from sluice.publish import TRAINING_TABLES, published_days, rewrite_training
+from sluice.publish import published_days, rewrite_training
 from sluice.raw_store import RawStore
 
 LOG_DDL = """

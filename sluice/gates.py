@@ -37,12 +37,16 @@ class Gate:
     def blocking(self) -> bool:
         return self.name not in WARN_ONLY
 
+    def named_counts(self) -> dict[str, int]:
+        """The rule- or reason-named counts that are not zero: what broke a failed gate."""
+        return {k: v for k, v in self.counts.items() if ":" in k and v}
+
     def verdict(self) -> str:
         """The one line a data engineer reads: the description, or, on failure, what broke it and how often
         (the rule- or reason-named counts that are not zero; the headline counts when a gate has none)."""
         if self.passed:
             return self.description
-        named = {k: v for k, v in self.counts.items() if ":" in k and not k.startswith("passed:") and v}
+        named = self.named_counts()
         shown = ", ".join(f"{k} = {v:,}" for k, v in (named or self.counts).items())
         return f"{'Blocked' if self.blocking else 'Warning'}: {self.name} failed ({shown}). {self.description}"
 
@@ -133,15 +137,14 @@ def leak_scan(hits: dict[str, int]) -> Gate:
 
 
 def expectations(outcomes: list) -> Gate:
-    """`outcomes`: `sluice.expectations.Outcome`s of one table's suite."""
+    """`outcomes`: `sluice.expectations.Outcome`s of one table's suite; a failed expectation is named with its
+    unexpected count (a table-level one counts 1), a passed one only counted."""
     failed = [o for o in outcomes if not o.success]
     return Gate(
         "expectations",
         not failed,
         DESCRIPTIONS["expectations"],
-        {"expectations": len(outcomes), "failed": len(failed),
-         **{f"passed:{o.expectation}": int(o.success) for o in outcomes},
-         **{f"unexpected:{o.expectation}": o.unexpected for o in outcomes}},
+        {"expectations": len(outcomes), "failed": len(failed), **{f"unexpected:{o.expectation}": o.unexpected for o in failed}},
     )
 
 

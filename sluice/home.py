@@ -18,6 +18,8 @@ class SluiceHome:
     - `warehouse/training/<table>/date=D/v=<run>/`: the training zone (Parquet), trusted
       only through `warehouse/training/_published/D.json`;
     - `warehouse/analytics.duckdb`: the analyst zone, replaced by atomic rename;
+    - `warehouse/_staging/<run>/` (0700): what a run is about to publish, moved into the zones
+      only when it publishes, deleted otherwise;
     - `audit/`, `keys/` (0600) and `dagster/` (the Dagster instance) beside it.
     """
 
@@ -52,6 +54,12 @@ class SluiceHome:
         return self.warehouse / "analytics.duckdb"
 
     @property
+    def staging(self) -> Path:
+        """Where publish writes a day's files before it moves them in: readable by the pipeline only (0700),
+        outside the training zone, on its filesystem (a move is a rename)."""
+        return self.warehouse / "_staging"
+
+    @property
     def audit_log(self) -> Path:
         return self.root / "audit" / "audit.jsonl"
 
@@ -82,5 +90,8 @@ class SluiceHome:
     def ensure(self) -> "SluiceHome":
         for folder in (self.warehouse, self.training, self.markers, self.audit_log.parent, self.spill):
             folder.mkdir(parents=True, exist_ok=True)
-        self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for private in (self.keys, self.staging):
+            private.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if private.stat().st_mode & 0o777 != 0o700:  # made by an older version, or under another umask
+                private.chmod(0o700)
         return self

@@ -1,16 +1,23 @@
 """Stage 7, publish (write-audit-publish), run only after every blocking gate of the day passed.
 
-Everything is staged first, invisible to readers: training Parquet under
-`training/<table>/date=D/v=<run>/` (written in a `_tmp` folder and renamed), and the next
-analytics file `_tmp_analytics_<run>.duckdb` (a copy of the current one plus the day's rows).
-The commit point is the rename of the marker `training/_published/D.json` (tables, rows, file
-hashes, the staged analytics file, manifest and code versions): readers trust only what a
-marker names. Then the staged analytics file is renamed over `analytics.duckdb` (a reader
-holding the old one open keeps the old day) and the day's unnamed versions are deleted.
+Two guards agree before anything leaves the private zone: the orchestrator skips this step when a
+blocking check upstream failed (every candidate is upstream of it), and `publish_day` itself refuses
+unless its `Clearance` (this run's check evaluations, read from the event log) says every gate the
+candidates depend on ran and passed (`sluice/clearance.py`).
 
-A run killed at any point leaves either the old publication (killed before the marker's
-rename) or the new one with its analytics swap pending (after it); `recover` at the start of
-the next run rolls the pending swap forward and deletes whatever no marker names.
+Everything is staged first where no consumer can read it: `warehouse/_staging/<run>/` (0700, outside
+the training zone) gets each training table's Parquet and `manifest.json`, and the next analytics file
+(a copy of the current one with the day's rows replaced). Then the table folders are moved (renamed)
+to `training/<table>/date=D/v=<run>/`, and the commit point is the rename of the marker
+`training/_published/D.json` (tables, rows, file hashes, the staged analytics file, manifest and code
+versions): readers trust only what a marker names. Then the staged analytics file is renamed over
+`analytics.duckdb` (a reader holding the old one open keeps the old day) and the day's unnamed
+versions are deleted.
+
+A run that fails before the commit deletes what it staged and moved at once; one killed at any point
+leaves either the old publication (before the marker's rename) or the new one with its analytics swap
+pending (after it), and `recover` at the start of the next run rolls the pending swap forward and
+deletes whatever no marker names.
 """
 
 from __future__ import annotations
@@ -27,17 +34,16 @@ import duckdb
 
 from sluice import audit
 from sluice.analyst_views import describe_analytics
+from sluice.candidates import ANALYTICS_TABLES, TRAINING_TABLES
+from sluice.clearance import Clearance
 from sluice.home import SluiceHome
 from sluice.landing import landed_content
 from sluice.training_manifest import write_manifest
 from sluice.versions import code_version, policy_version
 from sluice.policy.scope import default_manifest
 
-TRAINING_TABLES = ("interaction_steps", "assistant_turns")
-ANALYTICS_TABLES = ("daily_app_usage",)
-CANDIDATES = tuple(("training", t) for t in TRAINING_TABLES) + tuple(("analytics", t) for t in ANALYTICS_TABLES)
 ANALYTICS_DAY_COLUMN = "day"
-STAGED_ANALYTICS_PREFIX = "_tmp_analytics_"
+STAGED_ANALYTICS = "analytics.duckdb"
 
 
 @dataclass(frozen=True)
@@ -54,36 +60,57 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, table: str,
+def _stage_dir(home: SluiceHome, run_id: str) -> Path:
+    """The run's staging folder, empty: inside `home.staging` (0700), so no consumer can read what is in it."""
+    stage = home.staging / run_id
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    return stage
+
+
+def _version(home: SluiceHome, table: str, day: date, run_id: str) -> Path:
+    return home.training / table / f"date={day.isoformat()}" / f"v={run_id}"
+
+
+def _stage_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, stage: Path, day: date, run_id: str, table: str,
                     source: str | None = None) -> dict:
-    """Write `source` (a relation; default the private candidate table) as the day's version `v=<run_id>`:
-    its Parquet and the `manifest.json` trainers load it by (`sluice/training_manifest.py`)."""
-    day_dir = home.training / table / f"date={day.isoformat()}"
-    final, tmp = day_dir / f"v={run_id}", day_dir / f"_tmp_v={run_id}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    part = tmp / "part-0.parquet"
+    """Write `source` (a relation; default the private candidate table) into the stage as the day's version
+    `v=<run_id>` to be: its Parquet and the `manifest.json` trainers load it by (`sluice/training_manifest.py`).
+    The paths returned are those the files will have once moved in."""
+    folder = stage / table
+    folder.mkdir()
+    part = folder / "part-0.parquet"
     con.execute(f"COPY (SELECT * FROM {source or f'private.training.{table}'} ORDER BY ALL) TO '{part}' (FORMAT parquet)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{part}')").fetchone()[0]
     sha256 = _sha256(part)
-    manifest = write_manifest(con, tmp, table, day, run_id, [{"name": part.name, "sha256": sha256, "rows": rows}])
+    manifest = write_manifest(con, folder, table, day, run_id, [{"name": part.name, "sha256": sha256, "rows": rows}])
+    final = _version(home, table, day, run_id)
     files = [{"path": (final / part.name).relative_to(home.training).as_posix(), "sha256": sha256, "rows": rows}]
-    os.rename(tmp, final)
     return {"rows": rows, "files": files, "manifest": (final / manifest.name).relative_to(home.training).as_posix()}
 
 
-def _staged_analytics(home: SluiceHome, run_id: str) -> Path:
-    return home.warehouse / f"{STAGED_ANALYTICS_PREFIX}{run_id}.duckdb"
+def _move_in(home: SluiceHome, stage: Path, day: date, run_id: str, tables) -> None:
+    """Rename the staged table folders into the training zone (still unpublished: no marker names them yet)."""
+    for table in tables:
+        final = _version(home, table, day, run_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(final, ignore_errors=True)
+        os.rename(stage / table, final)
 
 
-def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> tuple[Path, dict[str, int]]:
-    """The next analytics file, beside the current one: a copy of it with day D's rows replaced."""
-    tmp = _staged_analytics(home, run_id)
-    tmp.unlink(missing_ok=True)
+def _discard(home: SluiceHome, day: date, stage: Path) -> None:
+    """Undo a publication that did not commit: what it staged, and the versions it moved in."""
+    shutil.rmtree(stage, ignore_errors=True)
+    _drop_unmarked_versions(home, day, published_marker(home, day) or {"tables": {}})
+
+
+def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, stage: Path, day: date) -> tuple[Path, dict[str, int]]:
+    """The next analytics file, in the stage: a copy of the current one with day D's rows replaced."""
+    staged = stage / STAGED_ANALYTICS
+    staged.unlink(missing_ok=True)
     if home.analytics_db.exists():
-        shutil.copyfile(home.analytics_db, tmp)
-    con.execute(f"ATTACH '{tmp}' AS next_analytics")
+        shutil.copyfile(home.analytics_db, staged)
+    con.execute(f"ATTACH '{staged}' AS next_analytics")
     rows = {}
     try:
         for table in ANALYTICS_TABLES:
@@ -96,14 +123,18 @@ def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date,
         con.execute("CHECKPOINT next_analytics")
     finally:
         con.execute("DETACH next_analytics")
-    _fsync(tmp)
-    return tmp, rows
+    _fsync(staged)
+    return staged, rows
 
 
 def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
     """Replace day D's analytics rows at once (stage, then rename over the current file)."""
-    staged, rows = stage_analytics(con, home, day, run_id)
-    os.replace(staged, home.analytics_db)
+    stage = _stage_dir(home, run_id)
+    try:
+        staged, rows = stage_analytics(con, home, stage, day)
+        os.replace(staged, home.analytics_db)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return rows
 
 
@@ -132,24 +163,34 @@ def _drop_unmarked_versions(home: SluiceHome, day: date, marker: dict) -> None:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, manifest_version: str) -> Publication:
-    """Publish day D from the private zone's candidate tables; `con` has `private` attached."""
+def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, manifest_version: str,
+                clearance: Clearance) -> Publication:
+    """Publish day D from the private zone's candidate tables (`con` has `private` attached), if cleared."""
+    if not clearance.cleared:  # before anything is written
+        audit.append(home.audit_log, "block", day=day.isoformat(), run_id=run_id, gate="clearance", counts=clearance.counts())
+        raise clearance.refusal()
     recover(home)
-    training = {table: _write_training(con, home, day, run_id, table) for table in TRAINING_TABLES}
-    staged, analytics = stage_analytics(con, home, day, run_id)
-    body = {
-        "date": day.isoformat(),
-        "run_id": run_id,
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "tables": training,
-        "analytics_rows": analytics,
-        "analytics_staged": staged.name,
-        "manifest_version": manifest_version,
-        "code_version": code_version(),
-        "policy_version": policy_version(),
-        "raw_content": landed_content(con, day),  # what the run read: a late batch changes it
-    }
-    marker = _write_marker(home, day, body)  # the commit point
+    stage = _stage_dir(home, run_id)
+    try:
+        training = {table: _stage_training(con, home, stage, day, run_id, table) for table in TRAINING_TABLES}
+        staged, analytics = stage_analytics(con, home, stage, day)
+        body = {
+            "date": day.isoformat(),
+            "run_id": run_id,
+            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "tables": training,
+            "analytics_rows": analytics,
+            "analytics_staged": staged.relative_to(home.warehouse).as_posix(),
+            "manifest_version": manifest_version,
+            "code_version": code_version(),
+            "policy_version": policy_version(),
+            "raw_content": landed_content(con, day),  # what the run read: a late batch changes it
+        }
+        _move_in(home, stage, day, run_id, TRAINING_TABLES)
+        marker = _write_marker(home, day, body)  # the commit point
+    except BaseException:
+        _discard(home, day, stage)
+        raise
     _finish(home, day, body)
     rows = {**{t: v["rows"] for t, v in training.items()}, **analytics}
     audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows,
@@ -158,10 +199,14 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
 
 
 def _finish(home: SluiceHome, day: date, marker: dict) -> None:
-    """After a marker's rename: swap its staged analytics file in (if still pending), drop unnamed versions."""
-    staged = home.warehouse / marker.get("analytics_staged", "")
-    if marker.get("analytics_staged") and staged.exists():
-        os.replace(staged, home.analytics_db)
+    """After a marker's rename: swap its staged analytics file in (if still pending), remove its stage,
+    drop unnamed versions."""
+    if marker.get("analytics_staged"):
+        staged = home.warehouse / marker["analytics_staged"]
+        if staged.exists():
+            os.replace(staged, home.analytics_db)
+        if staged.parent.parent == home.staging:
+            shutil.rmtree(staged.parent, ignore_errors=True)
     _drop_unmarked_versions(home, day, marker)
 
 
@@ -173,9 +218,8 @@ def recover(home: SluiceHome) -> dict[str, int]:
     for day, marker in markers.items():
         counts["analytics_rolled_forward"] += (home.warehouse / marker.get("analytics_staged", "")).is_file()
         _finish(home, date.fromisoformat(day), marker)
-    leftovers = [*home.warehouse.glob(f"{STAGED_ANALYTICS_PREFIX}*"), *home.markers.glob("_tmp_*"),
-                 *home.training.glob("*/date=*/_tmp_v=*"),
-                 *(v for d in home.training.glob("*/date=*") if d.name.removeprefix("date=") not in markers for v in d.glob("v=*"))]
+    leftovers = [*home.staging.iterdir(), *home.warehouse.glob("_tmp*"), *home.markers.glob("_tmp_*"),
+                 *(v for d in home.training.glob("*/date=*") if d.name.removeprefix("date=") not in markers for v in d.glob("*v=*"))]
     for path in leftovers:
         counts["staged_removed"] += 1
         shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -202,19 +246,27 @@ def files_relation(home: SluiceHome, files: list[dict]) -> str:
 def rewrite_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str, keep: str,
                      reason: str) -> dict[str, int]:
     """Re-publish day D's training files keeping only rows where `keep` (SQL) holds: new versions for the
-    tables that lose rows, then a new marker naming them (the rest unchanged), then the old versions go.
-    Returns rows removed per table."""
+    tables that lose rows (staged, moved in), then a new marker naming them (the rest unchanged), then the
+    old versions go. Returns rows removed per table."""
     marker = published_marker(home, day)
     removed = {}
-    for table, info in marker["tables"].items():
-        relation = files_relation(home, info["files"]) if info["files"] else None
-        gone = con.execute(f"SELECT count(*) FROM {relation} WHERE NOT ({keep})").fetchone()[0] if relation else 0
-        if gone:
-            marker["tables"][table] = _write_training(con, home, day, run_id, table, f"(SELECT * FROM {relation} WHERE {keep})")
-            removed[table] = gone
-    if removed:
-        marker["rewritten"] = [*marker.get("rewritten", []), {"run_id": run_id, "reason": reason, "rows_removed": removed,
-                               "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
-        _write_marker(home, day, marker)
-        _drop_unmarked_versions(home, day, marker)
+    stage = _stage_dir(home, run_id)
+    try:
+        for table, info in marker["tables"].items():
+            relation = files_relation(home, info["files"]) if info["files"] else None
+            gone = con.execute(f"SELECT count(*) FROM {relation} WHERE NOT ({keep})").fetchone()[0] if relation else 0
+            if gone:
+                marker["tables"][table] = _stage_training(con, home, stage, day, run_id, table,
+                                                          f"(SELECT * FROM {relation} WHERE {keep})")
+                removed[table] = gone
+        if removed:
+            marker["rewritten"] = [*marker.get("rewritten", []), {"run_id": run_id, "reason": reason, "rows_removed": removed,
+                                   "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
+            _move_in(home, stage, day, run_id, removed)
+            _write_marker(home, day, marker)
+    except BaseException:
+        _discard(home, day, stage)
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+    _drop_unmarked_versions(home, day, marker)
     return removed

@@ -17,11 +17,12 @@ from datetime import date
 
 import duckdb
 
+from sluice.candidates import TRAINING_TABLES
 from sluice.erasure import LOG_DDL, reference
 from sluice.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import ScopeManifest
-from sluice.publish import TRAINING_TABLES, files_relation, published_days, published_marker
+from sluice.publish import files_relation, published_days, published_marker
 from sluice.transforms import judge_events
 
 

@@ -37,7 +37,8 @@ def _key_place(home: SluiceHome) -> str:
     return "in AWS Secrets Manager" if os.environ.get(KEY_SECRETS_ENV) else f"in {home.keys}"
 
 
-def render(day: date, status: str, counts: dict[str, int], home: SluiceHome) -> str:
+def render(day: date, status: str, counts: dict[str, int], home: SluiceHome, published: bool) -> str:
+    """The day's summary; for a day that did not publish, what stands instead of the files."""
     lines = [f"Sluice day {day.isoformat()}: {status}"]
     if "lines_read" in counts:
         lines.append(f"  events in (lines read) {counts['lines_read']:>10,}   batches {counts.get('batches', 0):,}"
@@ -55,12 +56,16 @@ def render(day: date, status: str, counts: dict[str, int], home: SluiceHome) -> 
         for key in sorted(k for k in counts if k.startswith("redacted:")):
             lines.append(f"    {key.removeprefix('redacted:').upper():<32} {counts[key]:>8,}")
     marker = published_marker(home, day)
-    if marker and status.startswith("PUBLISHED"):
-        lines.append("  published rows:")
-        for table, info in marker["tables"].items():
-            lines.append(f"    training/{table:<23} {info['rows']:>8,}")
-        for table, rows in marker["analytics_rows"].items():
-            lines.append(f"    analytics/{table:<22} {rows:>8,}")
+    if not published:
+        lines.append(f"Nothing was published: the last publication of {day.isoformat()} (run {marker['run_id']}, "
+                     f"{marker['published_at']}) is unchanged." if marker else
+                     f"Nothing was published: {day.isoformat()} has no earlier publication.")
+        return "\n".join(lines)
+    lines.append("  published rows:")
+    for table, info in marker["tables"].items():
+        lines.append(f"    training/{table:<23} {info['rows']:>8,}")
+    for table, rows in marker["analytics_rows"].items():
+        lines.append(f"    analytics/{table:<22} {rows:>8,}")
     lines += [
         "Files:",
         f"  training zone   {home.training}/<table>/date={day.isoformat()}/ (trust {home.markers}/{day.isoformat()}.json)",

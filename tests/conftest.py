@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from sluice.home import SluiceHome
 from sluice.settings import OPTIONAL_ENV
 from sluice.simulate import simulate
 
@@ -49,6 +51,34 @@ def isolate_home(monkeypatch: pytest.MonkeyPatch, home: Path, inbox: Path) -> Pa
 def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path) -> Path:
     """An isolated $SLUICE_HOME, Dagster instance and keys, reading `inbox`."""
     return isolate_home(monkeypatch, tmp_path / "home", inbox)
+
+
+@dataclass(frozen=True)
+class Published:
+    home: SluiceHome
+    inbox: Path  # as the run left it (withdrawn employees erased from raw)
+
+
+@pytest.fixture(scope="session")
+def published_day(tmp_path_factory: pytest.TempPathFactory, simulated_day: Path) -> Published:
+    """DAY of the simulated inbox published once, by `sluice run`; tests change copies (`published`)."""
+    from sluice.cli import EXIT_PUBLISHED, main
+
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(simulated_day, root / "inbox")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_home(patch, root / "home", root / "inbox")
+        assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    return Published(SluiceHome(root / "home"), root / "inbox")
+
+
+@pytest.fixture
+def published(published_day: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Published:
+    """A private copy of a home where DAY is published (its Dagster instance, keys and inbox too), isolated."""
+    shutil.copytree(published_day.home.root, tmp_path / "home")
+    shutil.copytree(published_day.inbox, tmp_path / "inbox")
+    isolate_home(monkeypatch, tmp_path / "home", tmp_path / "inbox")
+    return Published(SluiceHome(tmp_path / "home"), tmp_path / "inbox")
 
 
 @pytest.fixture(scope="session")

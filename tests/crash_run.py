@@ -4,8 +4,8 @@ point of one stage: `python crash_run.py STAGE D`. Used by tests/test_crash_safe
 The points are inside each stage, after it changed something: landing right after it deleted
 the day's old landed lines, the contract after it inserted the day's events (quarantine not
 yet), transforms after they inserted eligible events, dbt after its first model was built,
-publish after the first training table was written (before the commit) or right after the
-marker's rename (the commit) with the analytics swap still pending.
+publish after the day's files were staged and moved into the training zone (before the commit) or right
+after the marker's rename (the commit) with the analytics swap still pending.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def arm(stage: str) -> None:
     elif stage == "dbt":
         kill_after_first_dbt_model()
     elif stage == "publish":
-        kill_after(publish, "_write_training")
+        kill_after(publish, "_move_in")
     elif stage == "commit":
         kill_after(publish, "_write_marker")
     else:

@@ -91,3 +91,9 @@ def files_bytes(root: Path) -> dict[str, bytes]:
 def counts_for(home: SluiceHome, day) -> dict[str, int]:
     with private_zone(home.private_db, os.environ[ENCRYPTION_KEY_ENV], home.spill) as con:
         return day_counts(con, day)
+
+
+def readable_files(home: SluiceHome) -> dict[str, bytes]:
+    """Everything a consumer could read of the published zones: every file under the training zone (markers
+    included) and the analytics file."""
+    return files_bytes(home.training) | ({"analytics.duckdb": home.analytics_db.read_bytes()} if home.analytics_db.exists() else {})

@@ -99,7 +99,7 @@ def test_a_run_killed_in_any_stage_changes_nothing_published_and_the_next_run_co
     recovered, clean = published_marker(home, DAY), published_marker(reference, DAY)
     assert {t: [f["sha256"] for f in v["files"]] for t, v in recovered["tables"].items()} == \
         {t: [f["sha256"] for f in v["files"]] for t, v in clean["tables"].items()}
-    leftovers = [p.name for p in home.warehouse.rglob("_tmp*")]
+    leftovers = [p.name for p in home.warehouse.rglob("_tmp*")] + [p.name for p in home.staging.iterdir()]
     assert not leftovers, leftovers
     versions = {p.parent.name: sorted(v.name for v in p.parent.glob("v=*")) for p in home.training.glob("*/date=*/v=*")}
     assert all(len(v) == 1 for v in versions.values()), versions
@@ -132,17 +132,18 @@ def test_recover_rolls_a_committed_swap_forward_and_removes_what_no_marker_names
     home = SluiceHome(tmp_path).ensure()
     version = home.training / "interaction_steps" / f"date={DAY.isoformat()}" / "v=r2"
     version.mkdir(parents=True)
-    (home.warehouse / "_tmp_analytics_r2.duckdb").write_bytes(b"committed")
-    (home.warehouse / "_tmp_analytics_r3.duckdb").write_bytes(b"never committed")
+    for run, body in (("r2", b"committed"), ("r3", b"never committed")):
+        (home.staging / run).mkdir()
+        (home.staging / run / "analytics.duckdb").write_bytes(body)
     orphan = home.training / "interaction_steps" / "date=2026-11-09" / "v=r3"
     orphan.mkdir(parents=True)
     (home.markers / f"{DAY.isoformat()}.json").write_text(json.dumps({
-        "run_id": "r2", "analytics_staged": "_tmp_analytics_r2.duckdb",
+        "run_id": "r2", "analytics_staged": "_staging/r2/analytics.duckdb",
         "tables": {"interaction_steps": {"files": [{"path": f"interaction_steps/date={DAY.isoformat()}/v=r2/part-0.parquet"}]}}}))
     (version.parent / "v=r1").mkdir()
 
     assert recover(home) == {"analytics_rolled_forward": 1, "staged_removed": 2}
     assert home.analytics_db.read_bytes() == b"committed"
     assert sorted(p.name for p in version.parent.iterdir()) == ["v=r2"]
-    assert not orphan.exists() and not list(home.warehouse.glob("_tmp_*"))
+    assert not orphan.exists() and not list(home.staging.iterdir())
     assert recover(home) == {"analytics_rolled_forward": 0, "staged_removed": 0}

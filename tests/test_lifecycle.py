@@ -218,11 +218,14 @@ def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox):
 
 def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_path):
     """The subject is in one training table of the day and not in the other."""
-    from sluice.publish import TRAINING_TABLES, _write_marker, _write_training, rewrite_training
+    from sluice.candidates import TRAINING_TABLES
+    from sluice.publish import _move_in, _stage_dir, _stage_training, _write_marker, rewrite_training
 
     home, con = SluiceHome(tmp_path).ensure(), duckdb.connect()
     sources = {"interaction_steps": "(SELECT 'subject' AS actor UNION ALL SELECT 'other')", "assistant_turns": "(SELECT 'other' AS actor)"}
-    tables = {t: _write_training(con, home, DAY, "run1", t, sources[t]) for t in TRAINING_TABLES}
+    stage = _stage_dir(home, "run1")
+    tables = {t: _stage_training(con, home, stage, DAY, "run1", t, sources[t]) for t in TRAINING_TABLES}
+    _move_in(home, stage, DAY, "run1", TRAINING_TABLES)
     _write_marker(home, DAY, {"date": DAY.isoformat(), "tables": tables})
 
     assert rewrite_training(con, home, DAY, "run2", "actor <> 'subject'", "erasure") == {"interaction_steps": 1}
@@ -230,7 +233,9 @@ def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_pat
     assert con.execute("SELECT count(*) FROM read_parquet(?) WHERE actor = 'subject'", [on_disk]).fetchone()[0] == 0
     assert {p.parent.name for p in home.training.rglob("*.parquet")} == {"v=run1", "v=run2"} and len(on_disk) == 2
     marker = published_marker(home, DAY)
-    assert [f["path"].split("/")[2] for t in TRAINING_TABLES for f in marker["tables"][t]["files"]] == ["v=run2", "v=run1"]
+    assert {t: f["path"].split("/")[2] for t in TRAINING_TABLES for f in marker["tables"][t]["files"]} == \
+        {"interaction_steps": "v=run2", "assistant_turns": "v=run1"}
+    assert not (home.staging / "run2").exists()
 
 
 def test_erasure_finds_a_person_behind_a_key_given_twice():

@@ -11,10 +11,11 @@ import pytest
 from conftest import DAY
 
 from sluice import versions
+from sluice.candidates import TRAINING_TABLES
 from sluice.cli import EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.scope import default_manifest
-from sluice.publish import TRAINING_TABLES, published_marker
+from sluice.publish import published_marker
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "training-export.md"
 
