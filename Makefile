@@ -29,8 +29,9 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is missing (installing it needs root and apt): the browser test will be skipped"
 
+# Two workers (pytest-xdist): the suite is mostly whole runs of a day, each a process and a dbt child.
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ui: setup
 	$(BIN)/sluice ui
