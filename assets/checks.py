@@ -21,9 +21,13 @@ def gate_spec(asset_key: list[str], name: str) -> dg.AssetCheckSpec:
                              description=DESCRIPTIONS[name])
 
 
-def check_name(result: dg.AssetCheckResult) -> str:
+def key_name(key: dg.AssetCheckKey) -> str:
     """`asset/key:check`, how gates are named in the audit log, the clearance and `sluice run`'s output."""
-    return f"{result.asset_key.to_user_string()}:{result.check_name}"
+    return f"{key.asset_key.to_user_string()}:{key.name}"
+
+
+def check_name(result: dg.AssetCheckResult) -> str:
+    return key_name(dg.AssetCheckKey(result.asset_key, result.check_name))
 
 
 def settle(result: dg.AssetCheckResult, layout: SluiceHome, day: str, run_id: str) -> dg.AssetCheckResult:
@@ -63,5 +67,5 @@ def run_evaluations(instance: dg.DagsterInstance, run_id: str, required: set[dg.
         evaluation = record.dagster_event.event_specific_data
         key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
         if key in required or (not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR):
-            found.append((f"{key.asset_key.to_user_string()}:{key.name}", evaluation.passed))
+            found.append((key_name(key), evaluation.passed))
     return found

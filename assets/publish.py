@@ -10,7 +10,7 @@ from datetime import date
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from assets.checks import required_checks, run_evaluations
+from assets.checks import key_name, required_checks, run_evaluations
 from assets.zones import zone
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
@@ -33,7 +33,7 @@ def run_clearance(context: dg.AssetExecutionContext) -> Clearance:
     graph = context.job_def.asset_layer.asset_graph.source_asset_graph  # the whole code location's, not the run's subset
     required = required_checks(graph, set(CANDIDATE_KEYS), daily)
     evaluations = run_evaluations(context.instance, context.run.run_id, required)
-    return Clearance.of((f"{k.asset_key.to_user_string()}:{k.name}" for k in required), evaluations)
+    return Clearance.of(map(key_name, required), evaluations)
 
 
 @dg.asset(

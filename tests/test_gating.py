@@ -23,7 +23,7 @@ from dagster._core.execution.api import create_execution_plan
 from helpers import readable_files
 
 from assets import checks
-from assets.checks import PARTITION_TAG, required_checks
+from assets.checks import PARTITION_TAG, key_name, required_checks
 from orchestration.partitions import daily
 from sluice import audit
 from sluice.candidates import CANDIDATES
@@ -53,10 +53,6 @@ def blocking_checks(job: dg.JobDefinition) -> list[dg.AssetCheckKey]:
     return sorted((k for k in graph.asset_check_keys if graph.get(k).blocking), key=lambda k: k.to_user_string())
 
 
-def name(check: dg.AssetCheckKey) -> str:
-    return f"{check.asset_key.to_user_string()}:{check.name}"
-
-
 def ungated(job: dg.JobDefinition) -> list[str]:
     """The job's blocking checks that do not stand before publishing: the step evaluating them is not upstream
     of the publish step in the execution plan, or the publisher's clearance does not require them."""
@@ -69,12 +65,12 @@ def ungated(job: dg.JobDefinition) -> list[str]:
             upstream.add(parent)
             frontier.append(parent)
     required = required_checks(job.asset_layer.asset_graph.source_asset_graph, CANDIDATE_KEYS, daily)
-    return [name(c) for c in blocking_checks(job) if step_of[c] not in upstream or c not in required]
+    return [key_name(c) for c in blocking_checks(job) if step_of[c] not in upstream or c not in required]
 
 
 DEFS = _definitions()
 DAILY = DEFS.resolve_job_def("daily_publish")
-MATRIX = [name(check) for check in blocking_checks(DAILY)]
+MATRIX = [key_name(check) for check in blocking_checks(DAILY)]
 
 
 def _with_publish_deps(defs: dg.Definitions, deps: list[dg.AssetKey]) -> dg.Definitions:
