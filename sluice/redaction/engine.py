@@ -1,5 +1,8 @@
 """The redaction engine: RE2 passes over a whole column in DuckDB, Python only for candidates.
 
+0. Detectors read each text's detection view (`normalize.py`: format characters dropped, spaces,
+   dashes and compatibility forms folded, accents off); an ASCII text is its own view, the
+   others are folded in Python and aligned with their original.
 1. DuckDB extracts every match of the combined pattern from the rows that have one
    (`regexp_matches` first, then `regexp_extract_all`); a row with nothing in it costs one
    vectorised scan and nothing else.
@@ -9,6 +12,9 @@
 3. DuckDB numbers confirmed values per scope (a conversation or a session) by first
    appearance, so a value is the same `<TYPE_n>` throughout its scope, and rebuilds the text
    from `regexp_split_to_array` pieces and the replacements, with the findings' offsets.
+4. Names are found by token lookup on the views of the rows that hold a piece of one.
+5. A folded row is rebuilt from its original text: each finding mapped back to the characters it
+   came from, so only the value changes and the rest keeps its accents, spaces and forms.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ import pyarrow as pa
 
 from sluice.redaction import validators
 from sluice.redaction.detectors import DETECTORS, Detector
+from sluice.redaction.normalize import Alignment, detection_view
 from sluice.redaction.people import PIECES_SQL, PeopleIndex
 
 INPUT = "redaction_input"  # columns: rid BIGINT (unique), scope VARCHAR, ord BIGINT, text VARCHAR
 OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of {type, start, end} in the input)
+VIEWS = "redaction_views"  # rid, text: the detection view of each input text that is not its own view
+DETECT = "redaction_detect"  # what the detectors read: the input with each text's view
+NON_ASCII_SQL = r"regexp_matches(text, '[^\x{00}-\x{7f}]')"
 
 
 def _literal(text: str) -> str:
@@ -71,11 +81,12 @@ class Redactor:
 
     def run(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """Redact `redaction_input` into `redaction_output` (changed rows only); counts by type."""
+        alignments = self._detection_views(con)
         p = _literal(self.pattern)
         placeholders = "[" + ", ".join(_literal(d.placeholder) for d in self.detectors) + "]"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE redaction_matches AS
-            SELECT rid, scope, ord, regexp_extract_all(text, {p}) AS hits FROM {INPUT} WHERE regexp_matches(text, {p})
+            SELECT rid, scope, ord, regexp_extract_all(text, {p}) AS hits FROM {DETECT} WHERE regexp_matches(text, {p})
         """)
         con.execute("""
             CREATE OR REPLACE TEMP TABLE redaction_hits AS
@@ -111,7 +122,7 @@ class Redactor:
               FROM numbered GROUP BY rid),
             rebuilt AS (
               SELECT r.*, m.hits AS hit_values, regexp_split_to_array(i.text, {p}) AS pieces
-              FROM per_row r JOIN redaction_matches m USING (rid) JOIN {INPUT} i USING (rid)),
+              FROM per_row r JOIN redaction_matches m USING (rid) JOIN {DETECT} i USING (rid)),
             replaced AS (
               SELECT *, list_transform(range(1, len(hit_values) + 1),
                                        n -> coalesce(replacement_of[n], hit_values[n])) AS replacements
@@ -132,7 +143,47 @@ class Redactor:
         con.execute("DROP TABLE redaction_classes")
         if self.people is not None:
             self._redact_people(con)
+        self._restore_originals(con, alignments)
+        con.execute(f"DROP VIEW {DETECT}")
+        con.execute(f"DROP TABLE {VIEWS}")
         return dict(con.execute(f"SELECT f.type, count(*) FROM (SELECT unnest(findings) AS f FROM {OUTPUT}) GROUP BY 1").fetchall())
+
+    @staticmethod
+    def _detection_views(con: duckdb.DuckDBPyConnection) -> dict[int, Alignment]:
+        """`redaction_views` (the view of every input text that is not ASCII and not its own view) and the
+        `redaction_detect` view the detectors read; the alignment of each folded row."""
+        views: dict[str, list] = {"rid": [], "text": []}
+        alignments: dict[int, Alignment] = {}
+        for rid, text in con.execute(f"SELECT rid, text FROM {INPUT} WHERE {NON_ASCII_SQL}").fetchall():
+            view, alignment = detection_view(text)
+            if alignment is not None:
+                views["rid"].append(rid)
+                views["text"].append(view)
+                alignments[rid] = alignment
+        con.register("redaction_incoming_views", pa.table(views, schema=pa.schema([("rid", pa.int64()), ("text", pa.string())])))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {VIEWS} AS SELECT * FROM redaction_incoming_views")
+        con.unregister("redaction_incoming_views")
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW {DETECT} AS
+                        SELECT i.rid, i.scope, i.ord, coalesce(v.text, i.text) AS text FROM {INPUT} i LEFT JOIN {VIEWS} v USING (rid)""")
+        return alignments
+
+    @staticmethod
+    def _restore_originals(con: duckdb.DuckDBPyConnection, alignments: dict[int, Alignment]) -> None:
+        """Rebuild each folded row that has findings from its original text, every finding mapped back."""
+        if not alignments:
+            return
+        rows = con.execute(f"""SELECT o.rid, i.text, o.findings FROM {OUTPUT} o JOIN {INPUT} i USING (rid)
+                               WHERE o.rid IN (SELECT rid FROM {VIEWS})""").fetchall()
+        changed: dict[str, list] = {"rid": [], "text": [], "findings": []}
+        for rid, original, findings in rows:
+            mapped = []
+            for f in sorted(findings, key=lambda f: f["start"]):
+                start, end = alignments[rid].span(f["start"], f["end"])
+                mapped.append({**f, "start": start, "end": end})
+            changed["rid"].append(rid)
+            changed["text"].append(_replace(original, mapped))
+            changed["findings"].append(mapped)
+        _replace_output(con, changed)
 
     def _name_rows_sql(self) -> str:
         """SQL: the rows with a piece of a name outside what is already redacted.
@@ -143,7 +194,7 @@ class Redactor:
         """
         assert self.people is not None
         text = "lower(coalesce(o.text, i.text))"
-        source = f"{INPUT} i LEFT JOIN {OUTPUT} o USING (rid)"
+        source = f"{DETECT} i LEFT JOIN {OUTPUT} o USING (rid)"
         if len(self.people.pieces) <= MAX_REGEX_PIECES:
             words = _literal(r"\b(?:" + "|".join(sorted(self.people.pieces, key=lambda w: (-len(w), w))) + r")\b")
             return f"SELECT rid FROM {source} WHERE regexp_matches({text}, {words})"
@@ -160,7 +211,7 @@ class Redactor:
         """
         rows = con.execute(f"""
             SELECT i.rid, i.scope, i.text, o.findings
-            FROM {INPUT} i LEFT JOIN {OUTPUT} o USING (rid)
+            FROM {DETECT} i LEFT JOIN {OUTPUT} o USING (rid)
             WHERE i.rid IN ({self._name_rows_sql()})
             ORDER BY i.scope, i.ord, i.rid
         """).fetchall()
@@ -179,18 +230,28 @@ class Redactor:
             if len(findings) == len(taken):
                 continue
             findings.sort(key=lambda f: f["start"])
-            pieces, cursor = [], 0
-            for f in findings:
-                pieces += [text[cursor:f["start"]], f["placeholder"]]
-                cursor = f["end"]
             changed["rid"].append(rid)
-            changed["text"].append("".join(pieces) + text[cursor:])
+            changed["text"].append(_replace(text, findings))
             changed["findings"].append(findings)
-        if changed["rid"]:
-            con.register("redaction_people_out", pa.table(changed))
-            con.execute(f"DELETE FROM {OUTPUT} WHERE rid IN (SELECT rid FROM redaction_people_out)")
-            con.execute(f"INSERT INTO {OUTPUT} SELECT rid, text, CAST(findings AS {FINDING}[]) FROM redaction_people_out")
-            con.unregister("redaction_people_out")
+        _replace_output(con, changed)
+
+
+def _replace(text: str, findings: list[dict]) -> str:
+    """`text` with each finding (sorted, not overlapping) replaced by its placeholder."""
+    pieces, cursor = [], 0
+    for f in findings:
+        pieces += [text[cursor:f["start"]], f["placeholder"]]
+        cursor = f["end"]
+    return "".join(pieces) + text[cursor:]
+
+
+def _replace_output(con: duckdb.DuckDBPyConnection, changed: dict[str, list]) -> None:
+    """Put rows (rid, text, findings) computed in Python in place of theirs in the output."""
+    if changed["rid"]:
+        con.register("redaction_python_out", pa.table(changed))
+        con.execute(f"DELETE FROM {OUTPUT} WHERE rid IN (SELECT rid FROM redaction_python_out)")
+        con.execute(f"INSERT INTO {OUTPUT} SELECT rid, text, CAST(findings AS {FINDING}[]) FROM redaction_python_out")
+        con.unregister("redaction_python_out")
 
 
 def redact_texts(texts: list[str], redactor: Redactor, scopes: list[str] | None = None,

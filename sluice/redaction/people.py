@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sluice.redaction.normalize import fold_text
+
 COMMON_WORDS = frozenset({
     "will", "may", "mark", "long", "short", "young", "king", "black", "white", "green", "brown", "rose",
     "page", "hall", "wood", "lane", "park", "price", "bell", "cook", "ward", "case", "key", "day", "hope",
@@ -36,7 +38,7 @@ class PeopleIndex:
 
     @classmethod
     def from_names(cls, names: Iterable[str]) -> "PeopleIndex":
-        people = [n.lower().split() for n in names if n and len(n.split()) >= 2]
+        people = [fold_text(n).lower().split() for n in names if n and len(n.split()) >= 2]  # as the detectors read
         surname_counts = Counter(parts[-1] for parts in people)
         forms: dict[tuple[str, ...], str] = {}
         initials: dict[tuple[str, str], str] = {}

@@ -1,0 +1,79 @@
+"""The red team's variants (tests/adversarial.py) never reach a file outside the encrypted zone.
+
+Each variant is redacted to a placeholder of its kind, with no form of its value left (as written,
+or folded: digits, ASCII letters); and, planted as assistant prompts of a consenting employee in a
+real day, none of them is in any published file while every one of the prompts is published.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import uuid
+
+import pytest
+from adversarial import CATEGORIES, CORPUS, DIRECTORY, Variant
+from conftest import DAY
+from helpers import files_bytes, published_values
+
+from sluice.cli import EXIT_PUBLISHED, main
+from sluice.publish import published_marker
+from sluice.redaction.engine import Redactor, redact_texts
+from sluice.redaction.normalize import fold_text
+
+
+def survivors(variant: Variant, text: str) -> list[str]:
+    """Forms of the variant's value still in `text` (searched in the text and in its folded, lowercase view)."""
+    view = fold_text(text).lower()
+    return [form for form in variant.forms if form in text or fold_text(form).lower() in view]
+
+
+def test_the_corpus_covers_each_category_three_times_over():
+    assert len(CATEGORIES) >= 6
+    for category in CATEGORIES:
+        assert len([v for v in CORPUS if v.category == category]) >= 3, category
+
+
+@pytest.mark.parametrize("variant", CORPUS, ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
+def test_each_variant_becomes_a_placeholder_of_its_kind(variant):
+    (out,), (found,) = redact_texts([variant.text], Redactor.for_directory(DIRECTORY), with_findings=True)
+    assert not survivors(variant, out), f"{variant.category} {variant.kind}: a form of the value survived"
+    assert f"<{variant.kind}_1>" in out and [f["type"] for f in found] == [variant.kind]
+    prefix = variant.text[:variant.text.index(variant.value)]
+    assert out.startswith(prefix) and out[len(prefix):].startswith(f"<{variant.kind}_1>")  # the rest keeps its shape
+
+
+def _plant(inbox, variants: list[Variant]) -> int:
+    """The variants as assistant prompts of a consenting employee, in a batch of their own, on a session of
+    their own (no window context: nothing excludes them); DIRECTORY joins the directory (never consented)."""
+    with (inbox / "directory.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    author = next(r for r in rows if r["consent"] == "granted")
+    device = next((inbox / "raw" / f"date={DAY.isoformat()}").glob("device=*")).name.removeprefix("device=")
+    with (inbox / "directory.csv").open("a", newline="") as handle:
+        writer = csv.writer(handle)
+        for n, name in enumerate(DIRECTORY):
+            writer.writerow([f"E99900{n:02d}", name, f"person{n}@example.com", "sales", "US", "never"])
+    events = [{"schema_version": "1", "event_id": str(uuid.UUID(int=0xADE0000 + i, version=4)),
+               "ts": f"{DAY.isoformat()}T12:00:{i // 1000:02d}.{i % 1000:03d}Z", "employee_id": author["employee_id"],
+               "device_id": device, "session_id": "red-team-session", "region": "US", "event_type": "assistant_prompt",
+               "app": "assistant", "payload": {"conversation_id": f"red-team-{i}", "text": v.text}}
+              for i, v in enumerate(variants)]
+    batch = inbox / "raw" / f"date={DAY.isoformat()}" / f"device={device}" / "red-team.jsonl.gz"
+    batch.write_bytes(gzip.compress("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events).encode()))
+    return len(events)
+
+
+def test_no_variant_reaches_a_published_file(published):
+    home = published.home
+    rows_before = published_marker(home, DAY)["tables"]["assistant_turns"]["rows"]
+    planted = _plant(published.inbox, CORPUS)
+    assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    assert published_marker(home, DAY)["tables"]["assistant_turns"]["rows"] == rows_before + planted  # all of them
+    values = "\n".join(published_values(home))
+    assert all(f"<{v.kind}_1>" in values for v in CORPUS)  # redacted, not dropped
+    leaked = sorted({v.category for v in CORPUS if survivors(v, values)})
+    assert leaked == [], f"values of {len(leaked)} categories published"
+    published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
+    assert not [v for v in CORPUS if v.value.encode() in published_bytes]
