@@ -59,6 +59,9 @@ def test_each_exclusion_rule_fires_and_the_first_rule_wins():
     assert _excluded_by(event_type="assistant_prompt", text="Draft his performance improvement plan") == "personnel_content"
     assert _excluded_by(window_title="Q3 calibration notes - Google Docs") == "personnel_content"
     assert _excluded_by(event_type="assistant_prompt", text="Draft the release notes") is None
+    for hidden in ("his performance\u00a0improvement\u2009plan", "the perf-review is due", "ｐｅｒｆｏｒｍａｎｃｅ　ｒｅｖｉｅｗ",
+                   "sa\u200blary talk", "a pay\u2011raise", "cali\u00adbration notes", "TERMINATED"):
+        assert _excluded_by(event_type="assistant_prompt", text=hidden) == "personnel_content", hidden
     assert _excluded_by(dss_context=3) == "data_sensitivity"
     assert _excluded_by(dss_context=2) is None
     assert _excluded_by(event_type="key", field="password") == "password_field"
@@ -75,3 +78,12 @@ def test_dss_context_carries_from_the_last_focus_of_the_session():
         AS v(device_id, session_id, ts, event_type, dss_level, event_id)""")
     got = dict(con.execute(f"SELECT event_id, {DSS_CONTEXT_SQL} FROM e").fetchall())
     assert got == {"e1": 3, "e2": 3, "e3": 0, "e4": 0, "e5": 4, "e6": 0}
+
+
+def test_the_sql_fold_reads_what_the_detection_view_reads():
+    from sluice.redaction.normalize import DASHES, FULLWIDTH, fold_sql, fold_text
+
+    chars = [*FULLWIDTH, *DASHES, "\u00a0", "\u2009", "\u3000", "\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "é", "Å", "ñ",
+             "e\u0301", "ü"]
+    text = " ".join(f"a{c}b" for c in chars)
+    assert duckdb.execute(f"SELECT {fold_sql('t')} FROM (SELECT ?::VARCHAR AS t)", [text]).fetchone()[0] == fold_text(text)

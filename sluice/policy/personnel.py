@@ -2,11 +2,13 @@
 
 Two signals: the event is in an HR or review system (by app or URL domain, the scope
 manifest's `exclude.personnel`), or its text or window title talks about reviews,
-ratings, calibration, compensation, promotion, performance plans or terminations.
+ratings, calibration, compensation, promotion, performance plans or terminations, however it is
+spaced, hyphenated or written (the detection view of `sluice/redaction/normalize.py`).
 """
 
 from sluice.policy.exclusions import Exclusion, app_or_domain
 from sluice.policy.scope import ScopeManifest
+from sluice.redaction.normalize import fold_sql
 
 PERSONNEL_TERMS = (
     r"performance (?:review|rating|evaluation|appraisal|improvement plan|plan|concerns?)",
@@ -17,13 +19,15 @@ PERSONNEL_TERMS = (
     r"terminat(?:e|ed|ion|ing)", r"\bfired\b", r"dismissal", r"laid off", r"layoffs?", r"severance",
     r"disciplinary", r"written warning", r"final warning", r"underperform(?:ing|ance|er)",
 )
-PERSONNEL_PATTERN = "(?i)(?:" + "|".join(PERSONNEL_TERMS) + ")"
+# Words of a term may be split by any run of spaces or hyphens ("performance-review", "pay  raise"); the
+# text is read in its detection view (NBSP, zero-width characters, fullwidth letters, other dashes folded).
+PERSONNEL_PATTERN = "(?i)(?:" + "|".join(PERSONNEL_TERMS).replace(" ", "[ -]+") + ")"
 TEXT_COLUMNS = ("text", "window_title")
 
 
 def _mentions_personnel() -> str:
     return " OR ".join(
-        f"coalesce(regexp_matches({c}, '{PERSONNEL_PATTERN}'), false)" for c in TEXT_COLUMNS
+        f"coalesce(regexp_matches({fold_sql(c)}, '{PERSONNEL_PATTERN}'), false)" for c in TEXT_COLUMNS
     )
 
 

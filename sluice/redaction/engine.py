@@ -28,14 +28,13 @@ import pyarrow as pa
 
 from sluice.redaction import validators
 from sluice.redaction.detectors import DETECTORS, Detector
-from sluice.redaction.normalize import Alignment, detection_view
+from sluice.redaction.normalize import Alignment, detection_view, non_ascii_sql
 from sluice.redaction.people import PIECES_SQL, PeopleIndex
 
 INPUT = "redaction_input"  # columns: rid BIGINT (unique), scope VARCHAR, ord BIGINT, text VARCHAR
 OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of {type, start, end} in the input)
 VIEWS = "redaction_views"  # rid, text: the detection view of each input text that is not its own view
 DETECT = "redaction_detect"  # what the detectors read: the input with each text's view
-NON_ASCII_SQL = r"regexp_matches(text, '[^\x{00}-\x{7f}]')"
 
 
 def _literal(text: str) -> str:
@@ -154,7 +153,7 @@ class Redactor:
         `redaction_detect` view the detectors read; the alignment of each folded row."""
         views: dict[str, list] = {"rid": [], "text": []}
         alignments: dict[int, Alignment] = {}
-        for rid, text in con.execute(f"SELECT rid, text FROM {INPUT} WHERE {NON_ASCII_SQL}").fetchall():
+        for rid, text in con.execute(f"SELECT rid, text FROM {INPUT} WHERE {non_ascii_sql('text')}").fetchall():
             view, alignment = detection_view(text)
             if alignment is not None:
                 views["rid"].append(rid)

@@ -90,3 +90,23 @@ def detection_view(text: str) -> tuple[str, Alignment | None]:
 def fold_text(text: str) -> str:
     """The view alone (names of the directory are indexed as the detectors will read them)."""
     return detection_view(text)[0]
+
+
+def non_ascii_sql(column: str) -> str:
+    """SQL: the text has a character outside ASCII (else it is its own view)."""
+    return f"regexp_matches({column}, '[^\\x{{00}}-\\x{{7f}}]')"
+
+
+FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+FULLWIDTH_AS = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F))
+
+
+def fold_sql(column: str) -> str:
+    """SQL: the detection view of `column` for rules that read text in DuckDB (exclusion predicates), character
+    for character where the view is (fullwidth forms, spaces, dashes, accents, dropped format characters).
+    A test holds it to `fold_text` on every character it folds."""
+    dashes = "".join(sorted(DASHES))
+    return (f"CASE WHEN NOT {non_ascii_sql(column)} THEN {column} ELSE "  # ASCII: its own view
+            f"regexp_replace(regexp_replace(regexp_replace(strip_accents(translate({column}, '{FULLWIDTH}', "
+            f"'{FULLWIDTH_AS.replace(chr(39), chr(39) * 2)}')), '\\p{{Cf}}', '', 'g'), '[\\p{{Zs}}\\p{{Zl}}\\p{{Zp}}]', ' ', 'g'), "
+            f"'[{dashes}]', '-', 'g') END")
