@@ -19,6 +19,7 @@ DESCRIPTIONS = {
     "scope_creep": "No event type, field or region outside the scope manifest (policy rule 1).",
     "contract_failure_rate": "Share of lines breaking capture format v1 within the manifest's threshold.",
     "promotion_conservation": "Every valid event is promoted or excluded under a named rule.",
+    "residual_risk": "Rows still shaped like a protected value after redaction are withheld, within the manifest's residual_risk_max_rate (rule 5).",
     "leak_scan": "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
     "expectations": "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
     "k_anonymity": "No analytics group describes fewer than k employees (k from the scope manifest), checked apart from dbt.",
@@ -123,6 +124,21 @@ def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
         valid == transformed.get("promoted", -1) + excluded,
         DESCRIPTIONS["promotion_conservation"],
         {"valid": valid, "promoted": transformed.get("promoted", 0), "excluded": excluded},
+    )
+
+
+def residual_risk(transformed: dict[str, int], manifest: ScopeManifest) -> Gate:
+    """`transformed`: the transforms' counts (promoted, `excluded:residual_risk`, `withheld:<signal>`)."""
+    withheld = transformed.get("excluded:residual_risk", 0)
+    judged = transformed.get("promoted", 0) + withheld
+    rate_ppm = round(1_000_000 * withheld / judged) if judged else 0
+    return Gate(
+        "residual_risk",
+        rate_ppm <= manifest.residual_risk_max_rate * 1_000_000,
+        DESCRIPTIONS["residual_risk"],
+        {"withheld": withheld, "judged": judged, "rate_ppm": rate_ppm,
+         "threshold_ppm": round(manifest.residual_risk_max_rate * 1_000_000),
+         **{k: v for k, v in transformed.items() if k.startswith("withheld:")}},
     )
 
 

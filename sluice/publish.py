@@ -193,7 +193,8 @@ def publish_day(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run
         raise
     _finish(home, day, body)
     rows = {**{t: v["rows"] for t, v in training.items()}, **analytics}
-    audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows,
+    excluded = dict(con.execute("SELECT rule, n FROM exclusions WHERE partition_date = ? AND n > 0 ORDER BY rule", [day]).fetchall())
+    audit.append(home.audit_log, "publish", day=day.isoformat(), run_id=run_id, rows=rows, excluded=excluded,
                  manifest_version=manifest_version)
     return Publication(marker, rows)
 

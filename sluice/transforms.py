@@ -3,7 +3,8 @@
 Joins the directory (consent, team), derives the DSS context and URL host, drops what the
 ordered exclusion rules drop (counted by rule), replaces employee, device, session and
 conversation ids with keyed pseudonyms, keys with classes, and free text (assistant and
-chat text, window titles, URLs) with its redacted form. `eligible_events` holds no raw
+chat text, window titles, URLs) with its redacted form; then withholds the rows the second
+layer still finds shaped like a protected value (`sluice/policy/residual_risk.py`). `eligible_events` holds no raw
 text and no direct identifier: it is all dbt ever reads.
 """
 
@@ -16,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from sluice.errors import SluiceError
+from sluice.policy import residual_risk
 from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
@@ -132,6 +134,7 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     for column in REDACTED_COLUMNS:
         for placeholder, n in _redact_column(con, redactor, column).items():
             redacted[placeholder] += n
+    signals = _withhold_residual_risk(con)
     for table in ("eligible_events", "exclusions", "redactions"):
         con.execute(f"DELETE FROM {table} WHERE partition_date = ?", [day])
     con.execute("""
@@ -141,9 +144,10 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
                channel_kind, direction
         FROM promoted ORDER BY seq
     """, {"day": day})
-    rules = {e.name: e.policy_rule for e in ordered_exclusions(manifest)}
+    rules = {**{e.name: e.policy_rule for e in ordered_exclusions(manifest)}, residual_risk.NAME: residual_risk.POLICY_RULE}
     excluded = dict(con.execute(
         "SELECT excluded_by, count(*) FROM judged_events WHERE excluded_by IS NOT NULL GROUP BY 1").fetchall())
+    excluded[residual_risk.NAME] = sum(signals.values())
     con.executemany("INSERT INTO exclusions VALUES (?, ?, ?, ?)",
                     [(day, name, rules[name], excluded.get(name, 0)) for name in rules])
     con.executemany("INSERT INTO redactions VALUES (?, ?, ?)", [(day, p, n) for p, n in sorted(redacted.items())])
@@ -153,4 +157,15 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     con.execute("DROP TABLE judged_events")
     con.execute("DROP TABLE promoted")
     return {"promoted": promoted, **{f"excluded:{name}": excluded.get(name, 0) for name in rules},
-            **{f"redacted:{p.lower()}": n for p, n in sorted(redacted.items())}}
+            **{f"redacted:{p.lower()}": n for p, n in sorted(redacted.items())},
+            **{f"withheld:{signal}": n for signal, n in sorted(signals.items())}}
+
+
+def _withhold_residual_risk(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Take the promoted rows the second layer flags out of `promoted` (policy rule 5): rows per signal."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE withheld AS
+                    SELECT seq, signal FROM (SELECT seq, {residual_risk.signal_sql()} AS signal FROM promoted) WHERE signal IS NOT NULL""")
+    con.execute("DELETE FROM promoted WHERE seq IN (SELECT seq FROM withheld)")
+    signals = dict(con.execute("SELECT signal, count(*) FROM withheld GROUP BY 1").fetchall())
+    con.execute("DROP TABLE withheld")
+    return {signal: signals.get(signal, 0) for signal in residual_risk.SIGNAL_NAMES}

@@ -34,14 +34,15 @@ class Variant:
     text: str
     value: str  # as written in the text
     bare: str  # what it stands for, folded: must not survive either
+    engine: bool = True  # the redaction engine takes it; False: a known gap, withheld by the second layer
 
     @property
     def forms(self) -> tuple[str, ...]:
         return (self.value, self.bare)
 
 
-def _v(category: str, kind: str, template: str, value: str, bare: str) -> Variant:
-    return Variant(category, kind, template.format(value), value, bare)
+def _v(category: str, kind: str, template: str, value: str, bare: str, engine: bool = True) -> Variant:
+    return Variant(category, kind, template.format(value), value, bare, engine)
 
 
 UNICODE = [
@@ -76,5 +77,16 @@ UNICODE = [
     _v("unicode:dashes", "PHONE", "dial {} please", "415\u2212555\u22120172", "4155550172"),
 ]
 
-CORPUS = UNICODE
+# Formats the engine does not know yet (issue 18): none may be published; the second layer withholds them.
+GAPS = [
+    _v("separators", "SSN", "her ssn is {} per the form", "219.09.9999", "219099999", engine=False),
+    _v("separators", "PHONE", "call {} after lunch", "4155550172", "4155550172", engine=False),
+    _v("separators", "CARD", "charge {} for it", "4539/1488/0343/6467", "4539148803436467", engine=False),
+    _v("secrets", "SECRET", "set {} in the env", "DB_PASS=hunter2xyz", "hunter2xyz", engine=False),
+    _v("secrets", "SECRET", "creds: {}", "aws_secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY",
+       engine=False),
+    _v("secrets", "SECRET", "login with {}", '"pw": "Tr0ub4dor&3x"', "Tr0ub4dor&3x", engine=False),
+]
+
+CORPUS = UNICODE + GAPS
 CATEGORIES = sorted({v.category for v in CORPUS})

@@ -38,6 +38,7 @@ class ScopeManifest(_Strict):
     retention_days: int = Field(ge=1)
     k_anonymity: int = Field(ge=2)
     max_contract_failure_rate: float = Field(ge=0, le=1)
+    residual_risk_max_rate: float = Field(ge=0, le=1)
     digest: str = ""
 
     @model_validator(mode="after")

@@ -1,0 +1,51 @@
+"""Policy rule 5, second layer: rows still shaped like a protected value after redaction are withheld.
+
+A scanner of another family than the redaction engine, so that what the engine misses is not missed
+twice: no detector, validator or directory of the engine is used here. It reads every content column of
+a promoted row in its detection view (`fold_sql`) and looks for shapes, not for values; high recall,
+lower precision:
+
+- `digit_run`: nine or more digits, at most two separators between each two (phones, ids, cards, accounts,
+  national numbers however they are spaced);
+- `at_sign`: an `@` between word characters (an address the engine did not take);
+- `secret_assignment`: a key named like a credential given a value (`db_pass = ...`, `"apiKey": "..."`);
+- `long_token`: a token of 20 or more characters of a key alphabet, letters and digits mixed, whose
+  characters carry 3.5 bits of entropy or more (API keys, tokens, hashes).
+
+A flagged row is withheld: excluded under the rule `residual_risk`, counted and audited like every
+exclusion, never published. A rate of withheld rows above the manifest's `residual_risk_max_rate` blocks
+the day (`sluice.gates.residual_risk`): the engine has regressed, or the day is unlike any before it.
+"""
+
+from __future__ import annotations
+
+from sluice.redaction.normalize import fold_sql
+
+NAME = "residual_risk"
+POLICY_RULE = 5
+CONTENT_COLUMNS = ("app", "url_host", "window_title", "url", "text", "model")
+ENTROPY_BITS = 3.5
+SIGNALS = {
+    "digit_run": r"[0-9](?:[ ./()-]{0,2}[0-9]){8,}",
+    "at_sign": r"[\pL\pN_]@[\pL\pN_]",
+    "secret_assignment": r"(?i)[a-z_.-]*(?:pass|pwd|pw|secret|token|api_?key|auth|credential)[a-z_.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"'<,;&]{4,}",
+}
+TOKEN = r"[A-Za-z0-9+_=-]{20,}"  # no "/": a path is not a token (a key written with "/" has long pieces)
+SIGNAL_NAMES = (*SIGNALS, "long_token")
+
+
+def _long_token(view: str) -> str:
+    tokens = f"regexp_extract_all({view}, '{TOKEN}')"
+    return (f"list_bool_or(list_transform({tokens}, t -> regexp_matches(t, '[0-9]') AND regexp_matches(t, '[A-Za-z]')"
+            f" AND list_aggregate(string_split(t, ''), 'entropy') >= {ENTROPY_BITS}))")
+
+
+def signal_sql(columns: tuple[str, ...] = CONTENT_COLUMNS) -> str:
+    """SQL: the first signal any content column of the row raises (NULL: nothing found)."""
+    arms = []
+    for column in columns:
+        view = fold_sql(column)
+        arms += [f"WHEN coalesce(regexp_matches({view}, '{pattern.replace(chr(39), chr(39) * 2)}'), false) THEN '{name}'"
+                 for name, pattern in SIGNALS.items()]
+        arms.append(f"WHEN coalesce({_long_token(view)}, false) THEN 'long_token'")
+    return "CASE " + " ".join(arms) + " END"

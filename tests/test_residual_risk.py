@@ -1,0 +1,69 @@
+"""The second layer (sluice/policy/residual_risk.py): shapes, not values, found apart from the redaction engine."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import duckdb
+import pytest
+from adversarial import CORPUS
+
+from sluice import gates
+from sluice.policy import residual_risk
+from sluice.policy.residual_risk import CONTENT_COLUMNS, signal_sql
+from sluice.policy.scope import default_manifest
+
+FLAGGED = {
+    "digit_run": ["call 415 555 0172 tonight", "ssn 219.09.9999", "employee E123450001 asked", "acct 0532/0130/00 ok",
+                  "card ４５３９ １４８８ ０３４３ ６４６７"],
+    "at_sign": ["mail jane＠example.com", "write to dana.w@corp", "ping ops@\u200bexample.org"],
+    "secret_assignment": ["db_pass = hunter2!", '"apiKey": "abcd1234"', "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI",
+                          "Password: Tr0ub4dor&3"],
+    "long_token": ["key sk-proj-A1b2C3d4E5f6G7h8I9j0K1l2", "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+                   "use ghp_16C7e42F292c6912E7710c838347Ae178B4a now"],
+}
+CLEAN = ["How do I rewrite this query to use a window function? <EMAIL_1>", "order 12345678 shipped", "v1.2.3 released 2026-11-02",
+         "@jane thanks for the review", "transformation_pipeline_runner failed", "password: <SECRET_1>", "token=<URL_TOKEN_1>",
+         "https://docs.example.com/d/9f3ab2c1de/edit", "Pull request #1234 · sluice", "e4 e5 Nf3 Nc6 Bb5 a6", "47.6062, -122.3321",
+         "meet at 10:30, room 4.12", "port 5432 and 8080", "$1,299.99 per seat", "PROJ-4521 is blocked", None]
+
+
+def signal(**row) -> str | None:
+    values = [row.get(c) for c in CONTENT_COLUMNS]
+    columns = ", ".join(f"?::VARCHAR AS {c}" for c in CONTENT_COLUMNS)
+    return duckdb.execute(f"SELECT {signal_sql()} FROM (SELECT {columns})", values).fetchone()[0]
+
+
+@pytest.mark.parametrize("expected, text", [(s, t) for s, texts in FLAGGED.items() for t in texts])
+def test_each_signal_finds_its_shape_in_any_content_column(expected, text):
+    assert signal(text=text) == expected
+    assert signal(window_title=text) == expected and signal(app=text) == expected
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_text_and_placeholders_raise_nothing(text):
+    assert signal(text=text, window_title=text, url=text) is None
+
+
+def test_it_shares_nothing_with_the_redaction_engine():
+    """Another family: no detector, validator or directory of the engine is imported, only the view."""
+    tree = ast.parse(Path(residual_risk.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported == {"__future__", "sluice.redaction.normalize"}
+
+
+def test_alone_it_withholds_every_unredacted_red_team_value_but_names():
+    """With the engine off, the second layer still flags each variant that is not a person's name (names need
+    the name detector)."""
+    missed = [(v.category, v.kind) for v in CORPUS if v.kind != "PERSON" and signal(text=v.text) is None]
+    assert missed == []
+
+
+def test_the_rate_of_withheld_rows_blocks_above_the_manifest():
+    manifest = default_manifest()
+    assert manifest.residual_risk_max_rate == 0.005
+    assert gates.residual_risk({"promoted": 1000, "excluded:residual_risk": 5, "withheld:digit_run": 5}, manifest).passed
+    gate = gates.residual_risk({"promoted": 1000, "excluded:residual_risk": 6, "withheld:long_token": 6}, manifest)
+    assert not gate.passed and gate.counts["withheld:long_token"] == 6 and gate.counts["rate_ppm"] == 5964
+    assert gates.residual_risk({"promoted": 0}, manifest).passed  # an empty day
