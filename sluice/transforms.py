@@ -2,7 +2,8 @@
 
 Joins the directory (consent, team), derives the DSS context and URL host, drops what the
 ordered exclusion rules drop (counted by rule), replaces employee, device, session and
-conversation ids with keyed pseudonyms, keys with classes, and free text (assistant and
+conversation ids with keyed pseudonyms, apps and models it cannot vouch for with `<APP_OTHER>` and
+`<MODEL_OTHER>`, URLs with their scheme, host and path (`sluice/policy/identifiers.py`), keys with classes, and free text (assistant and
 chat text, window titles, URLs) with its redacted form; then withholds the rows the second
 layer still finds shaped like a protected value (`sluice/policy/residual_risk.py`). `eligible_events` holds no raw
 text and no direct identifier: it is all dbt ever reads.
@@ -19,6 +20,7 @@ import pyarrow as pa
 from sluice.errors import SluiceError
 from sluice.policy import residual_risk
 from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
+from sluice.policy.identifiers import published_values_sql, url_sql
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
 from sluice.policy.scope import ScopeManifest
@@ -113,17 +115,22 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     _pseudonym_tables(con, pseudonym_key)
     # `seq` orders the promoted events by session, time and id: numbered on the columns it reads and
     # joined back by event_id, so the sort does not carry every column of the day.
-    con.execute("""
+    for kind in ("app", "model"):  # identifier-like fields: default-deny, judged once per distinct value
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {kind}_values AS {published_values_sql(kind, 'judged_events')}")
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE promoted AS
         SELECT o.seq, coalesce(pc.pseudonym, ps.pseudonym) AS scope,
                pe.pseudonym AS actor, pd.pseudonym AS device, ps.pseudonym AS session, pc.pseudonym AS conversation,
-               j.team, j.ts, j.event_type, j.app, j.url_host, j.window_title, j.url, j.x, j.y, j.screen_w, j.screen_h,
-               j.button, j.clicks, j.dx, j.dy, j.key_class, j.text, j.model, j.channel_kind, j.direction
+               j.team, j.ts, j.event_type, av.published AS app, j.url_host, j.window_title, {url_sql('j.url')} AS url,
+               j.x, j.y, j.screen_w, j.screen_h, j.button, j.clicks, j.dx, j.dy, j.key_class, j.text,
+               mv.published AS model, j.channel_kind, j.direction
         FROM judged_events j
         JOIN employee_pseudonyms pe ON pe.id = j.employee_id
         JOIN device_pseudonyms pd ON pd.id = j.device_id
         JOIN session_pseudonyms ps ON ps.id = j.session_id
         LEFT JOIN conversation_pseudonyms pc ON pc.id = j.conversation_id
+        LEFT JOIN app_values av ON av.value = j.app
+        LEFT JOIN model_values mv ON mv.value = j.model
         JOIN (SELECT j.event_id, row_number() OVER (ORDER BY ps.pseudonym, j.ts, j.event_id) AS seq
               FROM judged_events j JOIN session_pseudonyms ps ON ps.id = j.session_id
               WHERE j.excluded_by IS NULL) o ON o.event_id = j.event_id
@@ -154,6 +161,8 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
     promoted = con.execute("SELECT count(*) FROM promoted").fetchone()[0]
     for kind in PSEUDONYMISED:
         con.execute(f"DROP TABLE {kind}_pseudonyms")
+    con.execute("DROP TABLE app_values")
+    con.execute("DROP TABLE model_values")
     con.execute("DROP TABLE judged_events")
     con.execute("DROP TABLE promoted")
     return {"promoted": promoted, **{f"excluded:{name}": excluded.get(name, 0) for name in rules},

@@ -35,6 +35,7 @@ class Variant:
     value: str  # as written in the text
     bare: str  # what it stands for, folded: must not survive either
     engine: bool = True  # the redaction engine takes it; False: a known gap, withheld by the second layer
+    field: str = "text"  # where it is sent: the prompt's text, or the event's `app` (default-deny)
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -88,5 +89,14 @@ GAPS = [
     _v("secrets", "SECRET", "login with {}", '"pw": "Tr0ub4dor&3x"', "Tr0ub4dor&3x", engine=False),
 ]
 
-CORPUS = UNICODE + GAPS
+# Identifier-like fields: an `app` that carries a name, an id or a number is published as <APP_OTHER>.
+APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") for app, bare in (
+    ("com.josegarcia.notes", "garcia"),
+    ("Zoe-Angstrom-Laptop.exe", "angstrom"),
+    ("E99900002.exe", "e99900002"),
+    ("tool4155550172.exe", "4155550172"),
+    ("ｃｏｍ．ｒｅｎｅｅｄｕｂｏｉｓ．ａｐｐ", "dubois"),
+)]
+
+CORPUS = UNICODE + GAPS + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})

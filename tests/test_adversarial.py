@@ -39,7 +39,7 @@ def test_the_corpus_covers_each_category_three_times_over():
         assert len([v for v in CORPUS if v.category == category]) >= 3, category
 
 
-@pytest.mark.parametrize("variant", [v for v in CORPUS if v.engine], ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
+@pytest.mark.parametrize("variant", [v for v in CORPUS if v.engine and v.field == "text"], ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
 def test_each_variant_becomes_a_placeholder_of_its_kind(variant):
     (out,), (found,) = redact_texts([variant.text], Redactor.for_directory(DIRECTORY), with_findings=True)
     assert not survivors(variant, out), f"{variant.category} {variant.kind}: a form of the value survived"
@@ -57,6 +57,17 @@ def test_each_known_gap_of_the_engine_is_left_whole_and_flagged_by_the_second_la
     assert duckdb.execute(f"SELECT {signal_sql(('text',))} FROM (SELECT ?::VARCHAR AS text)", [variant.text]).fetchone()[0]
 
 
+@pytest.mark.parametrize("variant", [v for v in CORPUS if v.field == "app"], ids=lambda v: v.bare)
+def test_an_app_that_carries_a_name_an_id_or_a_number_is_not_published_as_sent(variant):
+    from sluice.policy.identifiers import published_values_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE directory AS SELECT * FROM (VALUES ('E99900002', 'Zoë Ångström'), ('E1', 'José García'),"
+                " ('E2', 'Renée Dubois')) t(employee_id, name)")
+    con.execute("CREATE TABLE events AS SELECT ?::VARCHAR AS app", [variant.text])
+    assert con.execute(published_values_sql("app", "events")).fetchall() == [(variant.text, "<APP_OTHER>")]
+
+
 def _plant(inbox, variants: list[Variant]) -> int:
     """The variants as assistant prompts of a consenting employee, in a batch of their own, on a session of
     their own (no window context: nothing excludes them); DIRECTORY joins the directory (never consented)."""
@@ -71,7 +82,8 @@ def _plant(inbox, variants: list[Variant]) -> int:
     events = [{"schema_version": "1", "event_id": str(uuid.UUID(int=0xADE0000 + i, version=4)),
                "ts": f"{DAY.isoformat()}T12:00:{i // 1000:02d}.{i % 1000:03d}Z", "employee_id": author["employee_id"],
                "device_id": device, "session_id": "red-team-session", "region": "US", "event_type": "assistant_prompt",
-               "app": "assistant", "payload": {"conversation_id": f"red-team-{i}", "text": v.text}}
+               "app": v.text if v.field == "app" else "assistant",
+               "payload": {"conversation_id": f"red-team-{i}", "text": v.text if v.field == "text" else "hello"}}
               for i, v in enumerate(variants)]
     batch = inbox / "raw" / f"date={DAY.isoformat()}" / f"device={device}" / "red-team.jsonl.gz"
     batch.write_bytes(gzip.compress("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events).encode()))
@@ -89,7 +101,8 @@ def test_no_variant_reaches_a_published_file(published):
     withheld = counts_for(home, DAY)["excluded:residual_risk"] - withheld_before
     assert rows == len([v for v in CORPUS if v.engine]) and withheld == planted - rows
     values = "\n".join(published_values(home))
-    assert all(f"<{v.kind}_1>" in values for v in CORPUS if v.engine)  # redacted, not dropped
+    assert all(f"<{v.kind}_1>" in values for v in CORPUS if v.engine and v.field == "text")  # redacted, not dropped
+    assert "<APP_OTHER>" in values
     leaked = sorted({v.category for v in CORPUS if survivors(v, values)})
     assert leaked == [], f"values of {len(leaked)} categories published"
     published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()

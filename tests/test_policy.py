@@ -87,3 +87,20 @@ def test_the_sql_fold_reads_what_the_detection_view_reads():
              "e\u0301", "ü"]
     text = " ".join(f"a{c}b" for c in chars)
     assert duckdb.execute(f"SELECT {fold_sql('t')} FROM (SELECT ?::VARCHAR AS t)", [text]).fetchone()[0] == fold_text(text)
+
+
+def test_identifier_fields_are_published_by_default_deny():
+    from sluice.policy.identifiers import published_values_sql, url_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE directory AS SELECT * FROM (VALUES ('E123450001', 'Jane Doe')) t(employee_id, name)")
+    con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('com.google.Chrome', 'assist-1'), ('com.vendor.Tool', 'gpt-jane'),"
+                " ('ｃｏｍ．ｖｅｎｄｏｒ．ｅｄｉｔｏｒ', 'ASSIST-1'), ('Jane Doe laptop', NULL), ('app.v12.exe', NULL)) t(app, model)")
+    apps = dict(con.execute(published_values_sql("app", "events")).fetchall())
+    assert apps == {"com.google.Chrome": "com.google.Chrome", "com.vendor.Tool": "com.vendor.Tool",
+                    "ｃｏｍ．ｖｅｎｄｏｒ．ｅｄｉｔｏｒ": "com.vendor.editor", "Jane Doe laptop": "<APP_OTHER>", "app.v12.exe": "<APP_OTHER>"}
+    assert dict(con.execute(published_values_sql("model", "events")).fetchall()) == \
+        {"assist-1": "assist-1", "gpt-jane": "<MODEL_OTHER>", "ASSIST-1": "ASSIST-1"}
+    for url, published in [("https://user:pw@git.example.com:8443/org/pull/12?token=abc#top", "https://git.example.com/org/pull/12"),
+                           ("http://docs.example.com", "http://docs.example.com"), ("javascript:alert(1)", "<URL_OTHER>")]:
+        assert con.execute(f"SELECT {url_sql('u')} FROM (SELECT ?::VARCHAR AS u)", [url]).fetchone()[0] == published
