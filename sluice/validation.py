@@ -2,7 +2,8 @@
 quarantine, with a counted reason for every line that is not a valid event.
 
 Conservation: lines read = valid + quarantined + duplicates + unreadable + other-day.
-Duplicates are later copies of an `event_id` (first by batch path and line number wins).
+Duplicates are later copies of an `event_id` (first by batch path and line number wins) with the same
+line; a copy with other content is judged like any line (`conflicting_duplicate` when nothing else).
 Scope creep (`scope:*`) is judged before the contract (`contract:*`); the SQL derived
 from the models finds contract failures in bulk and pydantic names them, row by row.
 A line dated outside its batch folder's day and the next is quarantined too.
@@ -22,6 +23,9 @@ from sluice.policy.scope import ScopeManifest, scope_reason_sql
 # A valid line whose `ts` is neither its folder's day nor the next: the agent's clock or
 # folder is wrong, and publishing it under this day would misdate it.
 OFF_DAY = "contract:ts_outside_batch_days"
+# A later copy of an event_id with other content than the first: never taken for a duplicate (it could hide
+# anything behind a valid event's id); judged for scope and contract like any line, else quarantined so.
+CONFLICTING = "contract:conflicting_duplicate"
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS events (partition_date DATE, batch_id VARCHAR, line_no BIGINT,
@@ -34,14 +38,23 @@ CREATE TABLE IF NOT EXISTS line_outcomes (partition_date DATE, outcome VARCHAR, 
 
 def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> dict[str, int]:
     con.execute(DDL)
+    # Later copies of an event_id; a copy whose line differs from the first is `conflicting` (judged like any line).
     con.execute("""
         CREATE OR REPLACE TEMP TABLE duplicates AS
-        SELECT batch_path, line_no
-        FROM (SELECT batch_path, line_no, CASE WHEN left(id, 1) = '"' THEN id ->> '$' END AS event_id
-              FROM (SELECT batch_path, line_no, try(json_extract(line, '$.event_id')) AS id
-                    FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL))
-        WHERE event_id IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY batch_path, line_no) > 1
+        WITH ids AS (
+          SELECT batch_path, line_no, event_id
+          FROM (SELECT batch_path, line_no, CASE WHEN left(id, 1) = '"' THEN id ->> '$' END AS event_id
+                FROM (SELECT batch_path, line_no, try(json_extract(line, '$.event_id')) AS id
+                      FROM landed_lines WHERE partition_date = $day AND home_day = $day AND unreadable IS NULL))
+          WHERE event_id IS NOT NULL),
+        repeated AS (SELECT i.* FROM ids i SEMI JOIN (SELECT event_id FROM ids GROUP BY 1 HAVING count(*) > 1) r USING (event_id))
+        SELECT batch_path, line_no, conflicting FROM (
+          SELECT r.batch_path, r.line_no,
+                 md5(l.line) <> first_value(md5(l.line)) OVER copies AS conflicting, row_number() OVER copies AS copy
+          FROM repeated r JOIN landed_lines l USING (batch_path, line_no)
+          WHERE l.partition_date = $day
+          WINDOW copies AS (PARTITION BY r.event_id ORDER BY r.batch_path, r.line_no))
+        WHERE copy > 1
     """, {"day": day})
     # Every line of the day once, parsed once per JSON function, with its outcome and its text: the
     # inserts below read this alone, never joining the day's lines back (a join as large as the day,
@@ -52,24 +65,24 @@ def validate_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManif
           CASE
             WHEN home_day <> $day THEN 'other_day'
             WHEN unreadable IS NOT NULL OR j IS NULL THEN 'unreadable'
-            WHEN duplicate THEN 'duplicate'
-            WHEN scope_reason IS NOT NULL OR contract_violation OR off_day THEN 'quarantined'
+            WHEN duplicate AND NOT conflicting THEN 'duplicate'
+            WHEN scope_reason IS NOT NULL OR contract_violation OR off_day OR conflicting THEN 'quarantined'
             ELSE 'valid'
           END AS outcome,
           CASE
             WHEN home_day <> $day THEN NULL
             WHEN unreadable IS NOT NULL THEN unreadable
             WHEN j IS NULL THEN 'unreadable:not_json'
-            WHEN duplicate THEN NULL
+            WHEN duplicate AND NOT conflicting THEN NULL
             ELSE coalesce(scope_reason, CASE WHEN contract_violation THEN 'contract:pending' END,
-                          CASE WHEN off_day THEN '{OFF_DAY}' END)
+                          CASE WHEN off_day THEN '{OFF_DAY}' END, CASE WHEN conflicting THEN '{CONFLICTING}' END)
           END AS reason
         FROM (
           SELECT *, CASE WHEN t0 = 'OBJECT' THEN {scope_reason_sql(manifest)} END AS scope_reason,
                  CASE WHEN j IS NOT NULL THEN {violation_sql()} END AS contract_violation,
                  coalesce(CAST(try_strptime(s.ts, '{TS_FORMAT}') AS DATE) <> $day, false) AS off_day
           FROM (SELECT *, {parsed_sql("j")}
-                FROM (SELECT l.*, d.line_no IS NOT NULL AS duplicate,
+                FROM (SELECT l.*, d.line_no IS NOT NULL AS duplicate, coalesce(d.conflicting, false) AS conflicting,
                              CASE WHEN l.unreadable IS NULL AND json_valid(l.line) THEN l.line END AS j
                       FROM landed_lines l LEFT JOIN duplicates d USING (batch_path, line_no)
                       WHERE l.partition_date = $day)))

@@ -519,7 +519,7 @@ def _home(folder: date, item: Line | str) -> date:
 
 def expected_day(made: list[Batch]) -> tuple[Counter, Counter, dict[str, tuple]]:
     """Landing counts, outcome counts (with reason families) and the folder-D batch records the day must show."""
-    landing, outcomes, records, seen = Counter(), Counter(), {}, set()
+    landing, outcomes, records, seen = Counter(), Counter(), {}, {}  # event_id -> the line its first copy had
     for batch in made:
         read, report = expected_batch(batch)
         if batch.folder == DAY:
@@ -536,10 +536,10 @@ def expected_day(made: list[Batch]) -> tuple[Counter, Counter, dict[str, tuple]]
                 outcomes["other_day"] += 1
             elif isinstance(item, str) or item.fate == "not_json":
                 outcomes.update(["unreadable", f"reason:{item if isinstance(item, str) else 'unreadable:not_json'}"])
-            elif item.key is not None and item.key in seen:
-                outcomes["duplicate"] += 1
+            elif item.key is not None and seen.get(item.key, item.raw) == item.raw and item.key in seen:
+                outcomes["duplicate"] += 1  # the same line again; other content under a seen id is judged anew
             else:
-                seen.add(item.key)
+                seen.setdefault(item.key, item.raw)
                 if item.fate == "event":
                     outcomes.update(["valid"] if ts_day(item.ts) == DAY else ["quarantined", f"reason:{OFF_DAY}"])
                 else:

@@ -43,3 +43,41 @@ def test_manifest_cannot_declare_what_the_contract_does_not_define():
     raw["collect"]["event_types"]["key"].append("clipboard")
     with pytest.raises(ValueError):
         ScopeManifest(**raw)
+
+
+def _valid_key_event(event_id: str) -> dict:
+    return {"schema_version": "1", "event_id": event_id, "ts": "2026-11-02T10:00:00.000Z", "employee_id": "E1",
+            "device_id": "D1", "session_id": "S1", "region": "US", "event_type": "key", "app": "code.exe",
+            "payload": {"key": "a", "modifiers": [], "field": "text"}}
+
+
+def test_scope_creep_cannot_hide_behind_a_valid_events_id_or_a_key_given_twice(tmp_path, manifest):
+    """Evasions: an out-of-scope line reusing a valid event's id in a later batch, a line with other content under
+    the same id, and a key given twice (read one way by SQL, another by pydantic) are each judged, not deduplicated."""
+    import gzip
+    from datetime import date
+
+    from sluice import gates
+    from sluice.landing import land_day
+    from sluice.raw_store import LocalRaw
+    from sluice.validation import validate_day
+
+    day, ids = date(2026, 11, 2), [f"00000000-0000-4000-8000-00000000000{n}" for n in range(4)]
+    first = [_valid_key_event(i) for i in ids]
+    hidden = {**_valid_key_event(ids[0]), "event_type": "screenshot", "payload": {}}  # out of scope, a valid id
+    other = {**_valid_key_event(ids[1]), "app": "slack"}  # in scope, other content, the same id
+    resent = _valid_key_event(ids[2])  # the same line again: a duplicate
+    twice = json.dumps(_valid_key_event(ids[3])).replace('"app": "code.exe"', '"app": "code.exe", "app": "workday"')
+    folder = tmp_path / f"date={day.isoformat()}" / "device=D1"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(e) + "\n" for e in first).encode()))
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(e) + "\n" for e in (hidden, other, resent)).encode()
+                                                      + twice.encode() + b"\n"))
+    con = duckdb.connect()
+    land_day(con, LocalRaw(tmp_path), day)
+    counts = validate_day(con, day, manifest)
+    assert counts["valid"] == 4 and counts["duplicate"] == 1 and counts["quarantined"] == 3  # the first copies stay valid
+    assert counts["reason:scope:event_type"] == 1 and counts["reason:contract:conflicting_duplicate"] == 1
+    assert counts["reason:contract:app:duplicate_key"] == 1
+    gate = gates.scope_creep(counts)
+    assert not gate.passed and gate.counts["scope_creep"] == 2
