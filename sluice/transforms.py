@@ -24,7 +24,7 @@ from sluice.policy.identifiers import published_values_sql, url_sql
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
 from sluice.policy.scope import ScopeManifest
-from sluice.policy.sensitivity import DSS_CONTEXT_SQL
+from sluice.policy.sensitivity import dss_context_sql
 from sluice.redaction.detectors import PLACEHOLDERS
 from sluice.redaction.engine import INPUT, OUTPUT, Redactor
 
@@ -96,14 +96,14 @@ def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: s
 def judge_events(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> None:
     """Temp table `judged_events`: day D's valid events with the directory, derived columns and
     `excluded_by`, the first rule that drops each (NULL: promoted)."""
-    # The DSS context is a window over each session: computed on the columns it reads and joined back
-    # (event_id is unique within a day's events), so the window does not carry every column of the day.
+    # The DSS context is a window over each session (and the previous day's tail): computed on the columns it
+    # reads and joined back (event_id is unique within a day's events), so the window does not carry every column.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged_events AS
         SELECT *, {excluded_by_sql(manifest)} AS excluded_by
         FROM (SELECT e.*, d.consent, d.team, {URL_HOST_SQL} AS url_host, c.dss_context, {KEY_CLASS_SQL} AS key_class
               FROM events e LEFT JOIN directory d USING (employee_id)
-              JOIN (SELECT event_id, {DSS_CONTEXT_SQL} AS dss_context FROM events WHERE partition_date = $day) c
+              JOIN ({dss_context_sql()}) c
                 USING (event_id)
               WHERE e.partition_date = $day)
     """, {"day": day})

@@ -9,7 +9,7 @@ from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
 from sluice.policy.keystrokes import KEY_CLASS_SQL, KEY_CLASSES
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import default_manifest
-from sluice.policy.sensitivity import DSS_CONTEXT_SQL
+from sluice.policy.sensitivity import dss_context_sql
 
 
 def test_pseudonyms_are_keyed_deterministic_and_kind_separated():
@@ -69,15 +69,50 @@ def test_each_exclusion_rule_fires_and_the_first_rule_wins():
     assert [e.policy_rule for e in ordered_exclusions(default_manifest())] == [2, 2, 6, 6, 7, 7, 8, 4]
 
 
-def test_dss_context_carries_from_the_last_focus_of_the_session():
+def _contexts(rows: list[tuple]) -> dict[str, int]:
+    """dss_context of DAY's events among `rows` (day, device, session, ts, event_type, dss_level, event_id)."""
     con = duckdb.connect()
-    con.execute("""CREATE TABLE e AS SELECT * FROM (VALUES
-        ('d', 's', 1, 'window_focus', 3, 'e1'), ('d', 's', 2, 'mouse_move', NULL, 'e2'),
-        ('d', 's', 3, 'window_focus', NULL, 'e3'), ('d', 's', 4, 'key', NULL, 'e4'),
-        ('d', 's', 5, 'key', 4, 'e5'), ('d', 't', 2, 'key', NULL, 'e6'))
-        AS v(device_id, session_id, ts, event_type, dss_level, event_id)""")
-    got = dict(con.execute(f"SELECT event_id, {DSS_CONTEXT_SQL} FROM e").fetchall())
+    con.execute("CREATE TABLE e (partition_date DATE, device_id VARCHAR, session_id VARCHAR, ts TIMESTAMP, event_type VARCHAR,"
+                " dss_level INTEGER, event_id VARCHAR)")
+    con.executemany("INSERT INTO e VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return dict(con.execute(dss_context_sql("e", "DATE '2026-11-02'")).fetchall())
+
+
+def _at(day: str, second: int, ms: int = 0) -> str:
+    return f"{day} 23:59:{second:02d}.{ms:03d}" if day == "2026-11-01" else f"{day} 00:00:{second:02d}.{ms:03d}"
+
+
+D0, D1 = "2026-11-01", "2026-11-02"
+
+
+def test_dss_context_carries_from_the_last_focus_of_the_session():
+    got = _contexts([
+        (D1, "d", "s", _at(D1, 1), "window_focus", 3, "e1"), (D1, "d", "s", _at(D1, 2), "mouse_move", None, "e2"),
+        (D1, "d", "s", _at(D1, 3), "window_focus", None, "e3"), (D1, "d", "s", _at(D1, 4), "key", None, "e4"),
+        (D1, "d", "s", _at(D1, 5), "key", 4, "e5"), (D1, "d", "t", _at(D1, 2), "key", None, "e6")])
     assert got == {"e1": 3, "e2": 3, "e3": 0, "e4": 0, "e5": 4, "e6": 0}
+
+
+def test_a_context_focused_before_midnight_governs_the_session_after_it():
+    got = _contexts([
+        (D0, "d", "s", _at(D0, 10), "window_focus", 1, "y1"), (D0, "d", "s", _at(D0, 50), "window_focus", 4, "y2"),
+        (D0, "d", "s", _at(D0, 55), "key", None, "y3"),
+        (D1, "d", "s", _at(D1, 1), "key", None, "a1"), (D1, "d", "s", _at(D1, 2), "mouse_move", None, "a2"),
+        (D1, "d", "s", _at(D1, 3), "window_focus", 1, "a3"), (D1, "d", "s", _at(D1, 4), "key", None, "a4"),
+        (D1, "d", "u", _at(D1, 1), "key", None, "b1"),  # another session: nothing carries over
+        (D0, "d", "v", _at(D0, 20), "window_focus", 4, "z1"), (D1, "e", "v", _at(D1, 1), "key", None, "c1")])  # another device
+    assert got == {"a1": 4, "a2": 4, "a3": 1, "a4": 1, "b1": 0, "c1": 0}
+
+
+def test_an_event_at_the_same_millisecond_as_a_restrictive_focus_is_judged_under_it():
+    got = _contexts([
+        (D1, "d", "s", _at(D1, 1), "window_focus", 1, "f1"),
+        (D1, "d", "s", _at(D1, 2, 500), "key", None, "k1"), (D1, "d", "s", _at(D1, 2, 500), "window_focus", 4, "f2"),
+        (D1, "d", "s", _at(D1, 3), "window_focus", 1, "f3"), (D1, "d", "s", _at(D1, 3), "key", None, "k2"),  # 4 before it
+        (D1, "d", "s", _at(D1, 4), "key", None, "k3"),
+        (D0, "d", "t", _at(D0, 59, 999), "window_focus", 2, "g0"), (D0, "d", "t", _at(D0, 59, 999), "window_focus", 4, "g1"),
+        (D1, "d", "t", _at(D1, 0, 1), "key", None, "k4")])  # two focuses at one ms before midnight: the stricter
+    assert got == {"f1": 1, "k1": 4, "f2": 4, "f3": 1, "k2": 4, "k3": 1, "k4": 4}
 
 
 def test_the_sql_fold_reads_what_the_detection_view_reads():
