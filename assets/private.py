@@ -106,15 +106,17 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice
     key=ELIGIBLE, **zone("private"), partitions_def=daily, backfill_policy=ONE_DAY_PER_RUN, pool=PRIVATE_ZONE_POOL, kinds={"duckdb"}, deps=[dg.AssetKey(VALIDATED)],
     description=(
         "Valid events of consenting employees minus excluded content (rules 2, 4, 6, 7, 8), with keyed "
-        "pseudonyms for employee, device and session (rule 3) and key classes instead of keys (rule 4)."
+        "pseudonyms for employee, device and session (rule 3), key classes instead of keys (rule 4), free text "
+        "redacted and rows still shaped like a protected value withheld (rule 5)."
     ),
-    check_specs=[gate_spec(ELIGIBLE, "promotion_conservation")],
+    check_specs=[gate_spec(ELIGIBLE, "promotion_conservation"), gate_spec(ELIGIBLE, "residual_risk")],
 )
 def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
-    day = _day(context)
+    day, manifest = _day(context), default_manifest()
     with sluice.private() as con:
         directory_rows = load_directory(con, Path(sluice.directory))
-        counts = transform_day(con, day, default_manifest(), sluice.secret_keys().pseudonym)
+        counts = transform_day(con, day, manifest, sluice.secret_keys().pseudonym)
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
-    yield gate_result(gates.promotion_conservation(valid, counts), ELIGIBLE, sluice.layout, context.partition_key, context.run.run_id)
+    for gate in (gates.promotion_conservation(valid, counts), gates.residual_risk(counts, manifest)):
+        yield gate_result(gate, ELIGIBLE, sluice.layout, context.partition_key, context.run.run_id)
