@@ -108,17 +108,17 @@ def scope_creep(counts: dict[str, int]) -> Gate:
     )
 
 
+def _within_rate(name: str, counted: str, count: int, judged: int, max_rate: float, named: dict[str, int]) -> Gate:
+    """A gate on the share of `judged` that `count` is (in parts per million) against `max_rate`."""
+    rate_ppm = round(1_000_000 * count / judged) if judged else 0
+    return Gate(name, rate_ppm <= max_rate * 1_000_000, DESCRIPTIONS[name],
+                {counted: count, "judged": judged, "rate_ppm": rate_ppm, "threshold_ppm": round(max_rate * 1_000_000), **named})
+
+
 def contract_failure_rate(counts: dict[str, int], manifest: ScopeManifest) -> Gate:
     failed = sum(v for k, v in counts.items() if k.startswith("reason:contract:"))
     judged = counts.get("valid", 0) + counts.get("quarantined", 0)
-    rate_ppm = round(1_000_000 * failed / judged) if judged else 0
-    return Gate(
-        "contract_failure_rate",
-        rate_ppm <= manifest.max_contract_failure_rate * 1_000_000,
-        DESCRIPTIONS["contract_failure_rate"],
-        {"contract_failures": failed, "judged": judged, "rate_ppm": rate_ppm,
-         "threshold_ppm": round(manifest.max_contract_failure_rate * 1_000_000)},
-    )
+    return _within_rate("contract_failure_rate", "contract_failures", failed, judged, manifest.max_contract_failure_rate, {})
 
 
 def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
@@ -134,16 +134,8 @@ def promotion_conservation(valid: int, transformed: dict[str, int]) -> Gate:
 def residual_risk(transformed: dict[str, int], manifest: ScopeManifest) -> Gate:
     """`transformed`: the transforms' counts (promoted, `excluded:residual_risk`, `withheld:<signal>`)."""
     withheld = transformed.get("excluded:residual_risk", 0)
-    judged = transformed.get("promoted", 0) + withheld
-    rate_ppm = round(1_000_000 * withheld / judged) if judged else 0
-    return Gate(
-        "residual_risk",
-        rate_ppm <= manifest.residual_risk_max_rate * 1_000_000,
-        DESCRIPTIONS["residual_risk"],
-        {"withheld": withheld, "judged": judged, "rate_ppm": rate_ppm,
-         "threshold_ppm": round(manifest.residual_risk_max_rate * 1_000_000),
-         **{k: v for k, v in transformed.items() if k.startswith("withheld:")}},
-    )
+    return _within_rate("residual_risk", "withheld", withheld, transformed.get("promoted", 0) + withheld,
+                        manifest.residual_risk_max_rate, {k: v for k, v in transformed.items() if k.startswith("withheld:")})
 
 
 def leak_scan(hits: dict[str, int]) -> Gate:
