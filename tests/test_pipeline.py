@@ -171,13 +171,14 @@ def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_in
     assert [b["gate"] for b in blocks] == ["scope_creep"] and blocks[0]["counts"]["scope_creep"] > 0
 
 
-@pytest.mark.parametrize("regressed, blocked_by", [
-    # The engine finds nothing but private keys: the second layer withholds what it left, above the rate.
-    (lambda names: Redactor(detectors=DETECTORS[:1]), {"private/eligible_events:residual_risk"}),
+@pytest.mark.parametrize("regressed, withheld", [
+    # The engine finds nothing but private keys: the second layer withholds the rows it left shaped like a value
+    # (emails, numbers, keys), the leak scan blocks on the rest (names).
+    (lambda names: Redactor(detectors=DETECTORS[:1]), True),
     # The engine forgets the directory: names are no shape the second layer knows; the leak scan finds them.
-    (lambda names: Redactor(detectors=DETECTORS), {"training/assistant_turns:leak_scan", "training/interaction_steps:leak_scan"}),
+    (lambda names: Redactor(detectors=DETECTORS), False),
 ], ids=["engine", "names"])
-def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, capsys, regressed, blocked_by):
+def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, capsys, regressed, withheld):
     """Fault injection into the privacy stage: an independent layer must catch what it lets through."""
     home, inbox = published.home, published.inbox
     before = readable_files(home)
@@ -185,7 +186,9 @@ def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, caps
     capsys.readouterr()
     assert _run(DAY) == EXIT_BLOCKED
     err = capsys.readouterr().err
+    blocked_by = {"training/assistant_turns:leak_scan", "training/interaction_steps:leak_scan"}
     assert {line.split()[2].rstrip(":") for line in err.splitlines() if line.startswith("GATE FAILED")} >= blocked_by
+    assert (counts_for(home, DAY)["excluded:residual_risk"] > 0) == withheld
     assert readable_files(home) == before
     labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
     planted = {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}
