@@ -27,8 +27,10 @@ from sluice.policy.scope import ScopeManifest
 from sluice.policy.sensitivity import dss_context_sql
 from sluice.redaction.detectors import PLACEHOLDERS
 from sluice.redaction.engine import INPUT, OUTPUT, Redactor
+from sluice.redaction.normalize import fold_sql
 
-URL_HOST_SQL = "lower(regexp_extract(url, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1))"
+# The URL's host as exclusion rules compare it: in the detection view, lower case, without a trailing dot.
+URL_HOST_SQL = f"rtrim(lower(regexp_extract({fold_sql('url')}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1)), '.')"
 PSEUDONYMISED = {"employee": "employee_id", "device": "device_id", "session": "session_id", "conversation": "conversation_id"}
 REDACTED_COLUMNS = ("text", "window_title", "url")  # stored as text_redacted, title_redacted, url_redacted
 

@@ -139,3 +139,25 @@ def test_identifier_fields_are_published_by_default_deny():
     for url, published in [("https://user:pw@git.example.com:8443/org/pull/12?token=abc#top", "https://git.example.com/org/pull/12"),
                            ("http://docs.example.com", "http://docs.example.com"), ("javascript:alert(1)", "<URL_OTHER>")]:
         assert con.execute(f"SELECT {url_sql('u')} FROM (SELECT ?::VARCHAR AS u)", [url]).fetchone()[0] == published
+
+
+@pytest.mark.parametrize("app, rule", [
+    ("WhatsApp.exe", "personal_messaging"), ("WHATSAPP", "personal_messaging"), ("ＷｈａｔｓＡｐｐ．ｅｘｅ", "personal_messaging"),
+    ("Telegram.app", "personal_messaging"), ("org.telegram.desktop.beta", "personal_messaging"), ("Signal-Desktop", "personal_messaging"),
+    ("Work\u200bday.exe", "personnel_system"), ("com.workday.mobile", "personnel_system"), ("Lattice.app", "personnel_system"),
+    ("code.exe", None), ("com.google.Chrome", None), ("slack", None),
+])
+def test_excluded_apps_are_recognised_under_their_aliases(app, rule):
+    assert _excluded_by(app=app) == rule
+
+
+@pytest.mark.parametrize("url, rule", [
+    ("https://web.whatsapp.com./", "personal_messaging"), ("https://WWW.Messenger.com/t/1", "personal_messaging"),
+    ("https://m.messenger.com/", "personal_messaging"), ("https://acme.ｍｙｗｏｒｋｄａｙ.com/review", "personnel_system"),
+    ("https://acme.myworkday.com./review", "personnel_system"), ("https://notmyworkday.com/", None),
+])
+def test_excluded_domains_are_recognised_under_their_aliases(url, rule):
+    from sluice.transforms import URL_HOST_SQL
+
+    host = duckdb.execute(f"SELECT {URL_HOST_SQL} FROM (SELECT ?::VARCHAR AS url)", [url]).fetchone()[0]
+    assert _excluded_by(url_host=host) == rule

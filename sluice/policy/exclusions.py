@@ -8,9 +8,11 @@ day's events joined to the directory (`consent`, `team`), with `url_host` and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sluice.policy.scope import Excluded, ScopeManifest
+from sluice.redaction.normalize import fold_sql, fold_text
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,38 @@ class Exclusion:
     predicate: str  # SQL, true when the event is dropped
 
 
-def _quoted(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join("'" + v.lower().replace("'", "''") + "'" for v in values) + ")"
+GENERIC_PIECES = frozenset({"com", "org", "net", "io", "app", "apps", "desktop", "mobile", "web", "client", "exe", "www"})
+APP_SUFFIX = r"\.(?:exe|app)$"
+
+
+def _quoted(values) -> str:
+    return "(" + ", ".join("'" + v.lower().replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
+def canonical_app(name: str) -> str:
+    """An app id as the exclusion rules compare it: its detection view, lower case, without `.exe`/`.app`."""
+    return re.sub(APP_SUFFIX, "", fold_text(name).lower())
+
+
+def _app_words(apps: tuple[str, ...]) -> set[str]:
+    """The product word of each listed app (`net.whatsapp.whatsapp`, `WhatsApp.exe`: `whatsapp`;
+    `org.telegram.desktop`: `telegram`): an app id with that word as one of its pieces is the same product."""
+    words = set()
+    for app in apps:
+        pieces = [p for p in re.split(r"[.\s_-]+", canonical_app(app)) if p and p not in GENERIC_PIECES]
+        if pieces:
+            words.add(pieces[-1])
+    return words
 
 
 def app_or_domain(excluded: Excluded) -> str:
-    """SQL: the event's app is listed, or its URL host is a listed domain or a subdomain of one."""
+    """SQL: the event's app is listed, under any of its aliases (case, Unicode forms, `.exe`/`.app`, a bundle id
+    or display name with the product's word), or its URL host is a listed domain or a subdomain of one."""
     parts = ["false"]
     if excluded.apps:
-        parts.append(f"lower(app) IN {_quoted(excluded.apps)}")
+        app = f"regexp_replace(lower({fold_sql('app')}), '{APP_SUFFIX}', '')"
+        parts.append(f"{app} IN {_quoted({canonical_app(a) for a in excluded.apps})}")
+        parts.append(f"list_has_any(regexp_split_to_array({app}, '[.\\s_-]+'), [{', '.join(repr(w) for w in sorted(_app_words(excluded.apps)))}])")
     for domain in excluded.domains:
         d = domain.lower().replace("'", "''")
         parts.append(f"(url_host = '{d}' OR ends_with(url_host, '.{d}'))")
