@@ -2,7 +2,7 @@
 
 Runs the redaction engine (every detector, every directory name) over each distinct value
 of each text column, and looks for the day's direct identifiers (employee ids, device ids,
-emails) as tokens. Any hit blocks the day; what is reported is the table, column, type
+emails) as tokens, in the detection view and whatever separators they are written with. Any hit blocks the day; what is reported is the table, column, type
 and count, never the value (policy rules 3, 5 and 9).
 """
 
@@ -11,8 +11,10 @@ from __future__ import annotations
 import duckdb
 
 from sluice.redaction.engine import INPUT, OUTPUT, Redactor
+from sluice.redaction.normalize import fold_sql
 
 TOKENS_SQL = r"[\w.@+-]+"
+SEPARATORS_SQL = r"[._+-]"
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -21,10 +23,15 @@ def _text_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
         "AND table_name = ? AND data_type = 'VARCHAR' ORDER BY ordinal_position", [schema, table]).fetchall()]
 
 
+def _squashed(sql: str) -> str:
+    """SQL: a token without its inner separators, so `E-1234-50001` and `e.123450001` are `e123450001`."""
+    return f"regexp_replace({sql}, '{SEPARATORS_SQL}', '', 'g')"
+
+
 def _identifiers(con: duckdb.DuckDBPyConnection, day) -> None:
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE leak_identifiers AS
-        SELECT DISTINCT lower(id) AS token, kind FROM (
+        SELECT DISTINCT {_squashed('lower(id)')} AS token, kind FROM (
           SELECT employee_id AS id, 'employee_id' AS kind FROM directory
           UNION ALL SELECT email, 'email' FROM directory
           UNION ALL SELECT device_id, 'device_id' FROM events WHERE partition_date = ?)
@@ -47,7 +54,8 @@ def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, day) -> 
             hits[f"{column}:{kind.lower()}"] = n
         for kind, n in con.execute(f"""
             SELECT i.kind, count(DISTINCT t.rid) FROM
-              (SELECT rid, unnest(regexp_extract_all(lower(text), '{TOKENS_SQL}')) AS token FROM {INPUT}) t
+              (SELECT rid, {_squashed('token')} AS token
+               FROM (SELECT rid, unnest(regexp_extract_all(lower({fold_sql('text')}), '{TOKENS_SQL}')) AS token FROM {INPUT})) t
             JOIN leak_identifiers i USING (token) GROUP BY 1
         """).fetchall():
             hits[f"{column}:{kind}"] = n
