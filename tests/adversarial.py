@@ -78,11 +78,26 @@ UNICODE = [
     _v("unicode:dashes", "PHONE", "dial {} please", "415\u2212555\u22120172", "4155550172"),
 ]
 
+# Separators and formats: dots, slashes, none at all where the text names the value; every card network.
+SEPARATORS = [
+    _v("separators", "SSN", "her ssn is {} per the form", "219.09.9999", "219099999"),
+    _v("separators", "SSN", "SSN# {} on file", "219099999", "219099999"),
+    _v("separators", "SSN", "social security number: {}", "078051120", "078051120"),
+    _v("separators", "PHONE", "call {} after lunch", "4155550172", "4155550172"),
+    _v("separators", "PHONE", "mobile: {} any time", "2125550199", "2125550199"),
+    _v("separators", "PHONE", "text me on {} please", "6505550123", "6505550123"),
+    _v("separators", "CARD", "charge {} for it", "4539/1488/0343/6467", "4539148803436467"),
+    _v("separators", "CARD", "amex {} expires soon", "3782.822463.10005", "378282246310005"),
+    _v("separators", "CARD", "card {} on file", "4532015112830", "4532015112830"),  # Visa, 13 digits
+    _v("card_networks", "CARD", "mastercard {} works", "2223 0031 2200 3222", "2223003122003222"),  # 2-series
+    _v("card_networks", "CARD", "jcb {} declined", "3530 1113 3330 0000", "3530111333300000"),
+    _v("card_networks", "CARD", "diners {} ok", "3056 930902 5904", "30569309025904"),  # 14 digits
+    _v("card_networks", "CARD", "discover {} fine", "6011-1111-1111-1117", "6011111111111117"),
+    _v("card_networks", "CARD", "maestro {} used", "6759 6498 2643 8453", "6759649826438453"),
+]
+
 # Formats the engine does not know yet (issue 18): none may be published; the second layer withholds them.
 GAPS = [
-    _v("separators", "SSN", "her ssn is {} per the form", "219.09.9999", "219099999", engine=False),
-    _v("separators", "PHONE", "call {} after lunch", "4155550172", "4155550172", engine=False),
-    _v("separators", "CARD", "charge {} for it", "4539/1488/0343/6467", "4539148803436467", engine=False),
     _v("secrets", "SECRET", "set {} in the env", "DB_PASS=hunter2xyz", "hunter2xyz", engine=False),
     _v("secrets", "SECRET", "creds: {}", "aws_secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY",
        engine=False),
@@ -98,5 +113,5 @@ APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") f
     ("ｃｏｍ．ｒｅｎｅｅｄｕｂｏｉｓ．ａｐｐ", "dubois"),
 )]
 
-CORPUS = UNICODE + GAPS + APPS
+CORPUS = UNICODE + SEPARATORS + GAPS + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})

@@ -44,9 +44,16 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("slack_token", "SECRET", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     Detector("email", "EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
     Detector("iban", "IBAN", r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", validators.iban),
-    Detector("card", "CARD", r"\b(?:[2-6][0-9]{3}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\b",
-             validators.payment_card),
-    Detector("ssn", "SSN", r"\b[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\b", validators.ssn),
+    # Any 13 to 19 digits, one separator (space, dash, dot, slash) at most between two: every network's length and
+    # grouping; the validator keeps issuer prefixes with a valid Luhn checksum.
+    Detector("card", "CARD", r"\b[2-6][0-9](?:[ ./-]?[0-9]){11,17}\b", validators.payment_card),
+    Detector("ssn", "SSN", r"\b[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}\b", validators.ssn),
+    # Nine digits in a row are an SSN only where the text says so; the word stays readable.
+    Detector("ssn_named", "SSN", r"(?i:\b(?:ssn|social security(?: number| no\.?)?)[ #:=]*)[0-9]{9}\b", validators.ssn,
+             keep_prefix=r"^(?i:[a-z. ]+)[ #:=]*"),
+    # Ten digits in a row are a phone number where the text says so.
+    Detector("phone_named", "PHONE", r"(?i:\b(?:call|phone|tel|mobile|cell|text|sms|fax|whatsapp|reach)(?: me)?[ :.#]*(?:at |on )?)"
+             r"[0-9]{10}\b", validators.phone, keep_prefix=r"^(?i:[a-z ]+)[ :.#]*(?i:at |on )?"),
     Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,4}[ .-]?[0-9]{2,4}\b",
              validators.phone),
     Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}\b",

@@ -21,11 +21,14 @@ def luhn(candidate: str) -> bool:
     return total % 10 == 0
 
 
-CARD_PREFIXES = ("4", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27", "34", "37", "6011", "65", "62")
+# Issuer prefixes: Visa, Mastercard (2- and 5-series), Amex, Diners, JCB, Discover, UnionPay, Maestro.
+CARD_PREFIXES = ("4", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27", "34", "37", "300", "301", "302",
+                 "303", "304", "305", "36", "38", "39", "35", "6011", "644", "645", "646", "647", "648", "649", "65", "62",
+                 "50", "56", "57", "58", "6")
 
 
 def payment_card(candidate: str) -> bool:
-    """A plausible issuer prefix and a valid Luhn checksum."""
+    """A plausible issuer prefix, a length of 13 to 19 digits and a valid Luhn checksum."""
     digits = "".join(DIGITS.findall(candidate))
     return digits.startswith(CARD_PREFIXES) and luhn(digits)
 
