@@ -26,7 +26,8 @@ GENERIC_PIECES = frozenset({"com", "org", "net", "io", "app", "apps", "desktop",
 APP_SUFFIX = r"\.(?:exe|app)$"
 
 
-def _quoted(values) -> str:
+def quoted_lower(values) -> str:
+    """SQL: a list literal of the values in lower case, for `IN`."""
     return "(" + ", ".join("'" + v.lower().replace("'", "''") + "'" for v in sorted(values)) + ")"
 
 
@@ -52,7 +53,7 @@ def app_or_domain(excluded: Excluded) -> str:
     parts = ["false"]
     if excluded.apps:
         app = f"regexp_replace(lower({fold_sql('app')}), '{APP_SUFFIX}', '')"
-        parts.append(f"{app} IN {_quoted({canonical_app(a) for a in excluded.apps})}")
+        parts.append(f"{app} IN {quoted_lower({canonical_app(a) for a in excluded.apps})}")
         parts.append(f"list_has_any(regexp_split_to_array({app}, '[.\\s_-]+'), [{', '.join(repr(w) for w in sorted(_app_words(excluded.apps)))}])")
     for domain in excluded.domains:
         d = domain.lower().replace("'", "''")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from sluice.policy.exclusions import quoted_lower
 from sluice.redaction.normalize import fold_sql
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
@@ -32,19 +33,15 @@ def catalog() -> dict[str, tuple[str, ...]]:
     return {"apps": tuple(raw["apps"]), "models": tuple(raw["models"])}
 
 
-def _listed(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join("'" + v.lower().replace("'", "''") + "'" for v in values) + ")"
-
-
 def published_values_sql(kind: str, source: str) -> str:
     """SQL: a table (value, published) for every distinct `kind` ('app' or 'model') in `source`'s column of
     that name, judged once per value against the catalog and the directory (`directory`)."""
     view = fold_sql("value")
     if kind == "model":
-        verdict = f"CASE WHEN lower({view}) IN {_listed(catalog()['models'])} THEN value ELSE '{MODEL_OTHER}' END"
+        verdict = f"CASE WHEN lower({view}) IN {quoted_lower(catalog()['models'])} THEN value ELSE '{MODEL_OTHER}' END"
     else:
         verdict = f"""CASE
-          WHEN lower({view}) IN {_listed(catalog()['apps'])} THEN value
+          WHEN lower({view}) IN {quoted_lower(catalog()['apps'])} THEN value
           WHEN regexp_full_match({view}, '{APP_SHAPE}') AND NOT regexp_matches({view}, '[0-9]{{2}}')
                AND NOT EXISTS (SELECT 1 FROM identifiers i WHERE list_contains(pieces, i.piece)
                                                           OR (length(i.piece) >= 4 AND contains(lower({view}), i.piece)))
