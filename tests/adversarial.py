@@ -96,12 +96,50 @@ SEPARATORS = [
     _v("card_networks", "CARD", "maestro {} used", "6759 6498 2643 8453", "6759649826438453"),
 ]
 
+# Formats of other countries and other tools: national phone formats, extensions, IBANs in lower case,
+# Cisco MACs, defanged IPs, national identity numbers (each checked by its checksum or numbering plan).
+FORMATS = [
+    _v("phones:national", "PHONE", "ring the London office on {} tomorrow", "020 7946 0958", "02079460958"),
+    _v("phones:national", "PHONE", "mein Handy: {} ab acht", "030 12345678", "03012345678"),
+    _v("phones:national", "PHONE", "appelle-moi au {} ce soir", "01 23 45 67 89", "0123456789"),
+    _v("phones:national", "PHONE", "her UK mobile is {} now", "07911 123456", "07911123456"),
+    _v("phones:national", "PHONE", "bel {} voor info", "(020) 123 4567", "0201234567"),
+    _v("phones:national", "PHONE", "from abroad dial {} first", "0044 20 7946 0958", "00442079460958"),
+    _v("phones:national", "PHONE", "his number in Mumbai is {} now", "98765 43210", "9876543210"),
+    _v("phones:extension", "PHONE", "call {} about the invoice", "415-555-0172 x4471", "x4471"),
+    _v("phones:extension", "PHONE", "desk line {} today", "(212) 555-0199 ext. 12", "ext. 12"),
+    _v("phones:extension", "PHONE", "reception is {} all week", "+44 20 7946 0958 extension 305", "extension 305"),
+    _v("iban:case", "IBAN", "wire to {} today", "de89370400440532013000", "de89370400440532013000"),
+    _v("iban:case", "IBAN", "iban: {} thanks", "Gb82West12345698765432", "gb82west12345698765432"),
+    _v("iban:case", "IBAN", "pay {} please", "FR14-2004-1010-0505-0001-3M02-606", "fr1420041010050500013m02606"),
+    _v("mac:cisco", "MAC", "port security learned {} on gi0/1", "0050.56c0.0001", "005056c00001"),
+    _v("mac:cisco", "MAC", "sticky mac {} is the laptop", "aabb.cc00.1f02", "aabbcc001f02"),
+    _v("mac:cisco", "MAC", "arp shows {} twice", "001A.2B3C.4D5E", "001a2b3c4d5e"),
+    _v("ip:defanged", "IP", "the beacon calls {} nightly", "203.0.113[.]45", "203.0.113.45"),
+    _v("ip:defanged", "IP", "block {} at the edge", "198[.]51[.]100[.]7", "198.51.100.7"),
+    _v("ip:defanged", "IP", "seen from {} again", "192(.)0(.)2(.)146", "192.0.2.146"),
+    _v("ip:defanged", "IP", "c2 at {} per the report", "10[dot]20[dot]30[dot]40", "10.20.30.40"),
+    _v("national_ids", "NATIONAL_ID", "codice fiscale {} allegato", "RCCMNL83S18D969H", "rccmnl83s18d969h"),
+    _v("national_ids", "NATIONAL_ID", "su DNI es {} verdad", "54362315-K", "54362315k"),
+    _v("national_ids", "NATIONAL_ID", "o CPF dela é {} ok", "390.533.447-05", "39053344705"),
+    _v("national_ids", "NATIONAL_ID", "SIN {} on the T4", "123-456-782", "123456782"),
+    _v("national_ids", "NATIONAL_ID", "aadhaar {} linked", "2341 2341 2346", "234123412346"),
+    _v("national_ids", "NATIONAL_ID", "NIR {} sur la carte", "2 95 10 99 126 111 93", "295109912611193"),
+    _v("national_ids", "NATIONAL_ID", "personnummer {} i systemet", "880320-0016", "8803200016"),
+    _v("national_ids", "NATIONAL_ID", "NI number {} on the payslip", "JG 10 37 59 A", "jg103759a"),
+]
+
 # Formats the engine does not know yet (issue 18): none may be published; the second layer withholds them.
 GAPS = [
     _v("secrets", "SECRET", "set {} in the env", "DB_PASS=hunter2xyz", "hunter2xyz", engine=False),
     _v("secrets", "SECRET", "creds: {}", "aws_secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY",
        engine=False),
     _v("secrets", "SECRET", "login with {}", '"pw": "Tr0ub4dor&3x"', "Tr0ub4dor&3x", engine=False),
+    # A value behind a code shaped like the start of an IBAN: the failed IBAN candidate takes the card's digits with
+    # it (the engine's alternation is leftmost-first, so the card is never tried there).
+    _v("shadowing", "CARD", "ref {} ok", "AB12 4929 1827 3645 3016", "4929182736453016", engine=False),
+    _v("shadowing", "CARD", "ref {} ok", "XY99 4539 1488 0343 6467", "4539148803436467", engine=False),
+    _v("shadowing", "CARD", "see {} now", "ZZ00 5555 5555 5555 4444", "5555555555554444", engine=False),
 ]
 
 # Identifier-like fields: an `app` that carries a name, an id or a number is published as <APP_OTHER>.
@@ -113,5 +151,5 @@ APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") f
     ("ｃｏｍ．ｒｅｎｅｅｄｕｂｏｉｓ．ａｐｐ", "dubois"),
 )]
 
-CORPUS = UNICODE + SEPARATORS + GAPS + APPS
+CORPUS = UNICODE + SEPARATORS + FORMATS + GAPS + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})

@@ -9,6 +9,10 @@ lower precision:
   national numbers however they are spaced);
 - `at_sign`: an `@` between word characters (an address the engine did not take);
 - `secret_assignment`: a key named like a credential given a value (`db_pass = ...`, `"apiKey": "..."`);
+- `network_address`: a device address in dotted hex quads (`0050.56c0.0001`), or digits around a defanged dot
+  (`10[.]0`, `(dot)`): shapes that are written to get past a filter;
+- `id_code`: a code of letters and digits (dots and dashes inside) with six digits or more and a letter that is
+  not a hex digit (national and personnel numbers with a check letter); an ISO timestamp is not one;
 - `long_token`: a token of 20 or more characters of a key alphabet, letters and digits mixed, whose
   characters carry 3.5 bits of entropy or more (API keys, tokens, hashes).
 
@@ -28,10 +32,18 @@ ENTROPY_BITS = 3.5
 SIGNALS = {
     "digit_run": r"[0-9](?:[ ./()-]{0,2}[0-9]){8,}",
     "at_sign": r"[\pL\pN_]@[\pL\pN_]",
+    "network_address": r"(?i)[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9](?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[0-9]",
     "secret_assignment": r"(?i)[a-z_.-]*(?:pass|pwd|pw|secret|token|api_?key|auth|credential)[a-z_.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"'<,;&]{4,}",
 }
 TOKEN = r"[A-Za-z0-9+_=-]{20,}"  # no "/": a path is not a token (a key written with "/" has long pieces)
-SIGNAL_NAMES = (*SIGNALS, "long_token")
+ID_CODE = r"[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*"
+SIGNAL_NAMES = (*SIGNALS, "long_token", "id_code")
+
+
+def _id_code(view: str) -> str:
+    codes = f"regexp_extract_all({view}, '{ID_CODE}')"
+    return (f"list_bool_or(list_transform({codes}, t -> length(regexp_replace(t, '[^0-9]', '', 'g')) >= 6"
+            f" AND regexp_matches(t, '[G-Zg-z]') AND NOT regexp_matches(t, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T')))")
 
 
 def _long_token(view: str) -> str:
@@ -48,4 +60,5 @@ def signal_sql(columns: tuple[str, ...] = CONTENT_COLUMNS) -> str:
         arms += [f"WHEN coalesce(regexp_matches({view}, '{pattern.replace(chr(39), chr(39) * 2)}'), false) THEN '{name}'"
                  for name, pattern in SIGNALS.items()]
         arms.append(f"WHEN coalesce({_long_token(view)}, false) THEN 'long_token'")
+        arms.append(f"WHEN coalesce({_id_code(view)}, false) THEN 'id_code'")
     return "CASE " + " ".join(arms) + " END"

@@ -108,6 +108,9 @@ def _lookalike(rng: random.Random) -> str:
         f"invoice {_not_a_card(rng)}",
         f"ticket JIRA-{rng.randint(100, 99999)}", f"port {rng.randint(1024, 65535)}",
         f"total ${rng.randint(1, 99)},{rng.randint(100, 999)}.{rng.randint(10, 99)}",
+        f"due {rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(2020, 2030)}",  # a European date
+        f"record 000{rng.randint(10**8, 10**9 - 1)}", f"release 0.{rng.randint(1, 30)}.{rng.randint(0, 99)}",
+        f"sku AB{rng.randint(10, 99)}-{rng.randint(1000, 9999)}", f"room 0{rng.randint(1, 9)}-{rng.randint(100, 999)}",
     ])
 
 

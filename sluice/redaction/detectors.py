@@ -24,6 +24,9 @@ class Detector:
     keep_prefix: str | None = None  # a pattern for the part of the match that stays readable
 
 
+# An extension after a phone number is part of it: `x123`, `ext. 12`, `extension 305`.
+EXTENSION = r"(?:,? ?(?i:x|ext\.?|extension) ?[0-9]{1,6}\b)?"
+
 DETECTORS: tuple[Detector, ...] = (
     Detector("private_key", "SECRET",
              r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
@@ -43,7 +46,10 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("gitlab_token", "SECRET", r"\bglpat-[A-Za-z0-9_-]{20,}"),
     Detector("slack_token", "SECRET", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     Detector("email", "EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
-    Detector("iban", "IBAN", r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", validators.iban),
+    # Capitals grouped by spaces or dashes, or any case without separators (a spaced lower-case form would take
+    # any words after a code and hide what they hold behind a failed candidate).
+    Detector("iban", "IBAN", r"\b(?:[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?|(?i:[a-z]{2}[0-9]{2}[a-z0-9]{11,30}))\b",
+             validators.iban),
     # Any 13 to 19 digits, one separator (space, dash, dot, slash) at most between two: every network's length and
     # grouping; the validator keeps issuer prefixes with a valid Luhn checksum.
     Detector("card", "CARD", r"\b[2-6][0-9](?:[ ./-]?[0-9]){11,17}\b", validators.payment_card),
@@ -51,16 +57,28 @@ DETECTORS: tuple[Detector, ...] = (
     # Nine digits in a row are an SSN only where the text says so; the word stays readable.
     Detector("ssn_named", "SSN", r"(?i:\b(?:ssn|social security(?: number| no\.?)?)[ #:=]*)[0-9]{9}\b", validators.ssn,
              keep_prefix=r"^(?i:[a-z. ]+)[ #:=]*"),
+    # National identity numbers, confirmed by their checksums: Italy's codice fiscale, Spain's DNI and NIE, Brazil's
+    # CPF, Canada's SIN, India's Aadhaar, France's NIR, Sweden's personnummer, the UK's NI number.
+    Detector("national_id", "NATIONAL_ID", r"\b(?:" + "|".join(shape for shape, _ in validators.NATIONAL_IDS) + r")\b",
+             validators.national_id),
     # Ten digits in a row are a phone number where the text says so.
     Detector("phone_named", "PHONE", r"(?i:\b(?:call|phone|tel|mobile|cell|text|sms|fax|whatsapp|reach)(?: me)?[ :.#]*(?:at |on )?)"
              r"[0-9]{10}\b", validators.phone, keep_prefix=r"^(?i:[a-z ]+)[ :.#]*(?i:at |on )?"),
-    Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,4}[ .-]?[0-9]{2,4}\b",
+    Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,4}[ .-]?[0-9]{2,4}\b" + EXTENSION,
              validators.phone),
-    Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}\b",
-             validators.phone),
-    Detector("mac", "MAC", r"\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b"),
+    Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}\b"
+             + EXTENSION, validators.phone),
+    # Colon or dash pairs, or Cisco's dotted quads.
+    Detector("mac", "MAC", r"\b(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b"),
     Detector("ipv6", "IP", r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}\b", validators.ip_address),
-    Detector("ipv4", "IP", r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b", validators.ip_address),
+    # Dots, or dots defanged as threat reports write them: `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`.
+    Detector("ipv4", "IP", r"\b(?:[0-9]{1,3}(?:\.|\[\.\]|\(\.\)|\{\.\}|(?i:\[dot\]|\(dot\)))){3}[0-9]{1,3}\b",
+             validators.ip_address),
+    # National formats with a trunk 0 (or 00 and a country code), grouped, and India's 5 + 5 digits: a valid number of
+    # one of their countries in libphonenumber's plan. Last, so that IPs, MACs and cards are taken first.
+    Detector("phone_national", "PHONE",
+             r"(?:(?:\b0[0-9]{1,5}|\(0[1-9][0-9]{0,4}\))(?:[ .-][0-9]{1,8}){1,5}|\b[6-9][0-9]{4} [0-9]{5})\b" + EXTENSION,
+             validators.national_phone),
 )
 
 # Every placeholder type, names included (found by `people.py`, not by a pattern).

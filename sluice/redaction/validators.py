@@ -5,7 +5,42 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum.br import cpf
+from stdnum.ca import sin
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.in_ import aadhaar
+from stdnum.it import codicefiscale
+from stdnum.se import personnummer
+
 DIGITS = re.compile(r"\d")
+EXTENSION = re.compile(r"(?i)[ ,]*(?:x|ext\.?|extension)\s*[0-9]+$")
+DEFANGED_DOT = re.compile(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)")
+# Countries whose national numbers are written with a trunk 0 (or, for India, as 5 + 5 digits).
+NATIONAL_PHONE_REGIONS = ("GB", "DE", "FR", "IT", "NL", "BE", "CH", "AT", "IE", "SE", "AU", "NZ", "JP", "IN", "ZA")
+NINO_PREFIX = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]")
+
+
+def nino(candidate: str) -> bool:
+    """A UK National Insurance number: two prefix letters of the allowed ones, six digits, a suffix A-D."""
+    return NINO_PREFIX.match(re.sub(r" ", "", candidate).upper()) is not None
+
+
+# National identity numbers: each shape (as written, separators included) and the python-stdnum module that
+# confirms its checksum and structure; `nino` is the UK's NI number (prefix rules, no checksum).
+NATIONAL_IDS = (
+    (r"[A-Za-z]{6}[0-9]{2}[A-Za-z][0-9]{2}[A-Za-z][0-9]{3}[A-Za-z]", codicefiscale.is_valid),  # Italy
+    (r"[0-9]{8}-?[A-Za-z]", dni.is_valid),  # Spain
+    (r"[XYZxyz]-?[0-9]{7}-?[A-Za-z]", nie.is_valid),  # Spain, foreigners
+    (r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}", cpf.is_valid),  # Brazil
+    (r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}", sin.is_valid),  # Canada
+    (r"[2-9][0-9]{3} [0-9]{4} [0-9]{4}", aadhaar.is_valid),  # India
+    (r"[12] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}", nir.is_valid),  # France
+    (r"(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}", personnummer.is_valid),  # Sweden
+    (r"[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]", nino),  # United Kingdom
+)
 
 
 def luhn(candidate: str) -> bool:
@@ -34,14 +69,8 @@ def payment_card(candidate: str) -> bool:
 
 
 def iban(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    try:
-        return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
-    except ValueError:
-        return False
+    """Any case, any spacing: the country's length and format and the mod-97 checksum (python-stdnum)."""
+    return stdnum_iban.is_valid(candidate)
 
 
 def ssn(candidate: str) -> bool:
@@ -51,17 +80,42 @@ def ssn(candidate: str) -> bool:
 
 
 def phone(candidate: str) -> bool:
+    """North American or international (`+` or `00`): the digits' count and plan; an extension is not counted."""
+    candidate = EXTENSION.sub("", candidate).strip()
     digits = "".join(DIGITS.findall(candidate))
-    if candidate.lstrip().startswith("+"):
+    if candidate.startswith("+") or candidate.startswith("00"):
+        digits = digits.removeprefix("00")
         return 8 <= len(digits) <= 15
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
 
 
+def national_phone(candidate: str) -> bool:
+    """A valid number (libphonenumber's plan) of one of the countries whose national format it is written in."""
+    candidate = EXTENSION.sub("", candidate).strip()
+    if not 9 <= len(DIGITS.findall(candidate)) <= 15:
+        return False
+    for region in NATIONAL_PHONE_REGIONS:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
+def national_id(candidate: str) -> bool:
+    """A national identity number of a shape whose own check holds (one shape, one check: a number that only
+    passes another country's checksum by chance is not taken)."""
+    return any(re.fullmatch(shape, candidate) and valid(candidate) for shape, valid in NATIONAL_IDS)
+
+
+
 def ip_address(candidate: str) -> bool:
+    """An IP address, also written defanged (`10[.]0[.]0[.]1`, `(dot)`)."""
     try:
-        ipaddress.ip_address(candidate)
+        ipaddress.ip_address(DEFANGED_DOT.sub(".", candidate))
     except ValueError:
         return False
     return True
