@@ -129,12 +129,54 @@ FORMATS = [
     _v("national_ids", "NATIONAL_ID", "NI number {} on the payslip", "JG 10 37 59 A", "jg103759a"),
 ]
 
-# Formats the engine does not know yet (issue 18): none may be published; the second layer withholds them.
+# Directory names written inside other tokens or in other orders; and people who are not employees at all.
+NAMES = [
+    _v("names:directory_forms", "PERSON", "see {} on the wiki", "jose-garcia", "jose-garcia"),
+    _v("names:directory_forms", "PERSON", "user {} logged in", "ReneeDubois", "reneedubois"),
+    _v("names:directory_forms", "PERSON", "https://github.com/{}/dotfiles", "zangstrom", "zangstrom"),
+    _v("names:directory_forms", "PERSON", "file {}_cv.pdf attached", "renee_dubois", "renee_dubois"),
+    _v("names:directory_forms", "PERSON", "{} signed the form", "José M. García", "Jose M. Garcia"),
+    _v("names:directory_forms", "PERSON", "row: {} (sales)", "GARCÍA, JOSÉ", "garcia, jose"),
+    _v("names:directory_forms", "PERSON", "the {}-lopez family", "garcia", "garcia"),
+    _v("names:outside_directory", "PERSON", "Dear {}, your results are ready", "Priya", "Priya"),
+    _v("names:outside_directory", "PERSON", "my daughter {} has a fever", "Chloe", "Chloe"),
+    _v("names:outside_directory", "PERSON", "Patient {} was discharged", "Okonkwo-Balewa", "Okonkwo-Balewa"),
+    _v("names:outside_directory", "PERSON", "the customer {} wants a refund", "Maria J. Okafor", "Okafor"),
+    _v("names:outside_directory", "PERSON", "draft a reply to {} about the outage", "Lekha Salvi", "Salvi"),
+]
+
+# Secrets as people paste them: credential-named keys in env files, JSON, YAML and TOML, quoted values with
+# spaces, Basic auth, command-line flags, provider keys, a PEM block without its END line, URL-encoded names.
+SECRETS = [
+    _v("secrets:assignment", "SECRET", "set DB_PASS={} in the env", "hunter2xyz", "hunter2xyz"),
+    _v("secrets:assignment", "SECRET", "creds: aws_secret_access_key={}", "wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY"),
+    _v("secrets:assignment", "SECRET", 'login with "pw": "{}"', "Tr0ub4dor&3x", "Tr0ub4dor&3x"),
+    _v("secrets:assignment", "SECRET", 'config password: "{}" done', "correct horse battery staple", "correct horse battery"),
+    _v("secrets:assignment", "SECRET", "[db]\nSmtp_Password = '{}'\n", "mail-Relay-77", "mail-Relay-77"),
+    _v("secrets:header_and_cli", "SECRET", "curl -H 'Authorization: Basic {}' api", "dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+    _v("secrets:header_and_cli", "SECRET", "run mysql -u root -p{} db", "S3cretPass42", "S3cretPass42"),
+    _v("secrets:header_and_cli", "SECRET", "then psql --password={} now", "Wint3r!2026", "Wint3r!2026"),
+    _v("secrets:providers", "SECRET", "key {} works", "sk-proj-AbCdEf1234567890GhIjKlMnOp", "AbCdEf1234567890GhIjKlMnOp"),
+    _v("secrets:providers", "SECRET", "stripe {} live", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"),
+    _v("secrets:providers", "SECRET", "maps {} here", "AIzaSyD-1234567890abcdefghijklmnopqrstu", "1234567890abcdefghijklmnopqrstu"),
+    _v("secrets:providers", "SECRET", "mail {} sent", "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789abcdefg",
+       "abcdefghijklmnopqrstuvwxyz0123456789abcdefg"),
+    _v("secrets:providers", "SECRET", "publish with {} ok", "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
+    _v("secrets:pem", "SECRET", "here: {} (cut off)", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq1234abcdEFGH\nabcdEFGH1234abcdEFGH5678",
+       "MIIEowIBAAKCAQEA7bq1234abcdEFGH"),
+    _v("secrets:pem", "SECRET", "key {} end", "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"),
+    _v("secrets:pem", "SECRET", "pasted {}", "-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+]
+
+# URL parameters named like a credential, URL-encoded too.
+URL_PARAMS = [
+    _v("secrets:url_params", "URL_TOKEN", "open https://x.example.com/a?access%5Ftoken={} now", "abcdef123456", "abcdef123456"),
+    _v("secrets:url_params", "URL_TOKEN", "open https://x.example.com/a?page=2&x-api-key={}", "k3y9v4lu3zz", "k3y9v4lu3zz"),
+    _v("secrets:url_params", "URL_TOKEN", "open https://x.example.com/cb?state=ok&code={}#top", "4/0AfJohXn9Wq", "4/0AfJohXn9Wq"),
+]
+
+# Formats the engine does not take (known): none may be published; the second layer withholds them.
 GAPS = [
-    _v("secrets", "SECRET", "set {} in the env", "DB_PASS=hunter2xyz", "hunter2xyz", engine=False),
-    _v("secrets", "SECRET", "creds: {}", "aws_secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCY", "wJalrXUtnFEMIK7MDENGbPxRfiCY",
-       engine=False),
-    _v("secrets", "SECRET", "login with {}", '"pw": "Tr0ub4dor&3x"', "Tr0ub4dor&3x", engine=False),
     # A value behind a code shaped like the start of an IBAN: the failed IBAN candidate takes the card's digits with
     # it (the engine's alternation is leftmost-first, so the card is never tried there).
     _v("shadowing", "CARD", "ref {} ok", "AB12 4929 1827 3645 3016", "4929182736453016", engine=False),
@@ -151,5 +193,5 @@ APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") f
     ("ｃｏｍ．ｒｅｎｅｅｄｕｂｏｉｓ．ａｐｐ", "dubois"),
 )]
 
-CORPUS = UNICODE + SEPARATORS + FORMATS + GAPS + APPS
+CORPUS = UNICODE + SEPARATORS + FORMATS + NAMES + SECRETS + URL_PARAMS + GAPS + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})

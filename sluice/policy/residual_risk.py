@@ -8,11 +8,14 @@ lower precision:
 - `digit_run`: nine or more digits, at most two separators between each two (phones, ids, cards, accounts,
   national numbers however they are spaced);
 - `at_sign`: an `@` between word characters (an address the engine did not take);
-- `secret_assignment`: a key named like a credential given a value (`db_pass = ...`, `"apiKey": "..."`);
+- `secret_assignment`: a key named like a credential given a value (`db_pass = ...`, `"apiKey": "..."`), or a
+  password on a command line (`-pS3cret9`, `--password x`);
+- `person_cue`: an honorific or a salutation before a capitalised word (`Dr. Okafor`, `Dear Priya`): a name
+  the engine's name finders left;
 - `network_address`: a device address in dotted hex quads (`0050.56c0.0001`), or digits around a defanged dot
   (`10[.]0`, `(dot)`): shapes that are written to get past a filter;
-- `id_code`: a code of letters and digits (dots and dashes inside) with six digits or more and a letter that is
-  not a hex digit (national and personnel numbers with a check letter); an ISO timestamp is not one;
+- `id_code`: a code of five or more alternating runs of letters and digits, six digits or more, a letter that is
+  not a hex digit (`RCCMNL83S18D969H`: codes with check letters; not ticket ids like `INC0012345`);
 - `long_token`: a token of 20 or more characters of a key alphabet, letters and digits mixed, whose
   characters carry 3.5 bits of entropy or more (API keys, tokens, hashes).
 
@@ -32,18 +35,21 @@ ENTROPY_BITS = 3.5
 SIGNALS = {
     "digit_run": r"[0-9](?:[ ./()-]{0,2}[0-9]){8,}",
     "at_sign": r"[\pL\pN_]@[\pL\pN_]",
+    "person_cue": r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Dear|Patient)\.?\s+[A-Z][a-z]+",
     "network_address": r"(?i)[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9](?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[0-9]",
-    "secret_assignment": r"(?i)[a-z_.-]*(?:pass|pwd|pw|secret|token|api_?key|auth|credential)[a-z_.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"'<,;&]{4,}",
+    "secret_assignment": r"(?i)[a-z_.-]*(?:pass|pwd|pw|secret|token|api_?key|auth|credential)[a-z_.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"'<,;&]{4,}|\s(?:-p[a-z!@#$%^&*][^\s]*[0-9]|--(?:pass|password|passwd|pwd|token|secret)[= ][^\s<]{4,})",
+    "url_credential": r"(?i)[?&#;][a-z0-9_%.-]*(?:token|secret|sig|key|code|auth|session|pass)[a-z0-9_%.-]*=[^&#\s<]{6,}",
 }
 TOKEN = r"[A-Za-z0-9+_=-]{20,}"  # no "/": a path is not a token (a key written with "/" has long pieces)
-ID_CODE = r"[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*"
+ID_CODE = r"[A-Za-z0-9]+"
+ID_CODE_RUNS = 5
 SIGNAL_NAMES = (*SIGNALS, "long_token", "id_code")
 
 
 def _id_code(view: str) -> str:
     codes = f"regexp_extract_all({view}, '{ID_CODE}')"
     return (f"list_bool_or(list_transform({codes}, t -> length(regexp_replace(t, '[^0-9]', '', 'g')) >= 6"
-            f" AND regexp_matches(t, '[G-Zg-z]') AND NOT regexp_matches(t, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T')))")
+            f" AND regexp_matches(t, '[G-Zg-z]') AND length(regexp_replace(t, '[A-Za-z]+|[0-9]+', 'x', 'g')) >= {ID_CODE_RUNS}))")
 
 
 def _long_token(view: str) -> str:
@@ -56,7 +62,8 @@ def signal_sql(columns: tuple[str, ...] = CONTENT_COLUMNS) -> str:
     """SQL: the first signal any content column of the row raises (NULL: nothing found)."""
     arms = []
     for column in columns:
-        view = fold_sql(column)
+        # An auth scheme before a placeholder is no value: `Authorization: Basic <SECRET_1>` is redacted.
+        view = f"regexp_replace({fold_sql(column)}, '(?i)\\b(?:basic|bearer)\\s+(<[A-Z_]+_[0-9]+>)', '\\1', 'g')"
         arms += [f"WHEN coalesce(regexp_matches({view}, '{pattern.replace(chr(39), chr(39) * 2)}'), false) THEN '{name}'"
                  for name, pattern in SIGNALS.items()]
         arms.append(f"WHEN coalesce({_long_token(view)}, false) THEN 'long_token'")

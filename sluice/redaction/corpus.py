@@ -30,6 +30,7 @@ class Sample:
     text: str
     planted: list[tuple[str, str]] = field(default_factory=list)  # (type, value)
     lookalike: bool = False
+    source: str = ""  # where its value comes from (a Faker locale for names)
 
 
 def _people(rng: random.Random, n: int) -> list[str]:
@@ -132,3 +133,52 @@ def make_corpus(n: int, seed: int = 0, planted_share: float = 0.3, lookalike_sha
         else:
             samples.append(Sample(base + "."))
     return samples, people
+
+
+# Names of people outside the directory, from another source than the finder's (Faker's locale lists, not the
+# US Census), in the contexts they are written in, beside capitalised text that holds no name.
+NAME_LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "pl_PL")
+NAME_CONTEXTS = [
+    "Dear {first}, thanks for the update", "Hi {first}, can we move the call?", "ask {name} about the invoice",
+    "{name} said the shipment is late", "{first} said the fix works", "my daughter {first} has a fever today",
+    "the customer {name} wants a refund", "Patient {last} was discharged on Friday", "Dr. {last} will call back",
+    "meeting with {name} at noon", "forward this to {name} please", "{name}'s contract renews in May",
+    "Mr {last} complained about the delay", "draft a reply to {name} about the outage", "cc {name}",
+    "{first} {initial}. {last} signed the form", "Re: quote for {name}", "thanks {first}!",
+]
+CLEAN_TITLES = [
+    "Q3 roadmap - Google Docs", "Pull request #412 · sluice", "pipeline_notes.py - Visual Studio Code", "#eng - Slack",
+    "Microsoft Teams - Sales Report", "Google Chrome", "Docker Desktop", "Amazon Web Services Console", "Jenkins Pipeline",
+    "Grafana Dashboards", "Terraform Cloud", "Adobe Acrobat Reader", "Google Sheets", "Notion Calendar", "Apple Music",
+    "Merge Conflict Resolution", "Release Notes", "Incident Review", "Quarterly Business Review", "New York Office",
+    "Data Platform Weekly", "Design Crit", "Security Awareness Training", "Expense Report Approval", "Open Pull Requests",
+    "Rose Gold Theme", "Grace Period Policy", "Will Update Tomorrow", "Mark As Read", "Long Running Queries",
+    "Save As", "Find and Replace", "Print Preview", "Spring Boot Starter", "Apache Kafka Streams", "Power BI Desktop",
+    "Visual Studio Code", "Python Package Index", "Jupyter Notebook", "Zoom Meeting", "Confluence Page History",
+    "Summer Sale Banner", "Black Friday Campaign", "Golden Gate Park photos", "Silicon Valley Bank statement",
+]
+
+
+def make_name_corpus(per_locale: int, seed: int = 0, locales: tuple[str, ...] = NAME_LOCALES) -> list[Sample]:
+    """`per_locale` texts naming a person per locale (labelled PERSON, with the span of the name as written)
+    and every clean title and PROSE sentence (unlabelled). Needs Faker (the dev group)."""
+    from faker import Faker
+
+    from sluice.redaction.normalize import fold_text
+
+    rng = random.Random(seed)
+    samples = []
+    for locale in locales:
+        fake = Faker(locale)
+        fake.seed_instance(seed)
+        for _ in range(per_locale):
+            first, last = fold_text(fake.first_name()), fold_text(fake.last_name())
+            template = rng.choice(NAME_CONTEXTS)
+            name = f"{first} {last}"
+            text = template.format(first=first, last=last, name=name, initial=rng.choice(string.ascii_uppercase))
+            value = (first if "{first}" in template and "{last}" not in template and "{name}" not in template
+                     else last if "{last}" in template and "{first}" not in template else
+                     name if "{name}" in template else text[text.index(first):text.index(last) + len(last)])
+            samples.append(Sample(text, [("PERSON", value)], source=locale))
+    samples += [Sample(text) for text in CLEAN_TITLES + PROSE]
+    return samples

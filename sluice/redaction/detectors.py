@@ -28,19 +28,32 @@ class Detector:
 EXTENSION = r"(?:,? ?(?i:x|ext\.?|extension) ?[0-9]{1,6}\b)?"
 
 DETECTORS: tuple[Detector, ...] = (
-    Detector("private_key", "SECRET",
-             r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    # Whole, or without its END line: the base64 lines after BEGIN.
+    Detector("private_key", "SECRET", r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"
+                                      r"|(?:\s*[A-Za-z0-9+/=]{16,})+)"),
     Detector("jwt", "SECRET", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"),
+    # Any parameter whose name holds a credential word (URL-encoded too: `access%5Ftoken`), and the short ones.
     Detector("url_token", "URL_TOKEN",
-             r"[?&#](?i:access_token|id_token|refresh_token|token|auth|authorization|sig|signature|"
-             r"x-amz-signature|x-amz-credential|x-amz-security-token|api_key|apikey|key|code|session|"
-             r"sessionid|sid|password|secret|client_secret)=[^&#\s\"'<>]+",
-             keep_prefix=r"^[?&#][^=]+="),
+             r"[?&#;](?i:[a-z0-9_%.-]*(?:token|secret|passw|signature|credential|session|api_?key|api-key|api%5fkey|auth)"
+             r"[a-z0-9_%.-]*|sig|code|key|sid|pwd|x-amz-[a-z-]+)=[^&#\s\"'<>]+",
+             keep_prefix=r"^[?&#;][^=]+="),
     Detector("bearer", "SECRET", r"\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}", keep_prefix=r"^[Bb]earer\s+"),
+    Detector("basic_auth", "SECRET", r"(?i:\bauthorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]{8,}",
+             keep_prefix=r"^(?i:authorization[\"']?\s*[:=]\s*[\"']?basic\s+)"),
+    # A key named like a credential (`DB_PASS`, `pw`, `aws_secret_access_key`, JSON, YAML, TOML, .env) given a
+    # value: quoted (spaces allowed; the closing quote stays) or bare. Not `<SECRET_1>`: a placeholder is no secret.
     Detector("secret_assignment", "SECRET",
-             r"(?i:\b(?:password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|token)"
-             r"\s*[=:]\s*)[\"']?[^\s\"'&,;<>]{4,}",  # not `<SECRET_1>`: a placeholder is no secret
-             keep_prefix=r"^(?i:[a-z_-]+)\s*[=:]\s*[\"']?"),
+             r"(?i:\b(?:[a-z0-9]+[_.-])*(?:passw(?:or)?d|pass|pwd|pw|secret|token|credentials?|(?:api|access|secret|private|client)"
+             r"[_-]?key|auth[_-]?token)[\"']?\s*[=:]\s*)(?:\"[^\"\n<]{4,}|'[^'\n<]{4,}|[^\s\"'&,;<>]{4,})",
+             keep_prefix=r"^(?i:[a-z0-9_.-]+)[\"']?\s*[=:]\s*[\"']?"),
+    # Command-line passwords: `--password x`, `--token=x`, and `-p` with the password attached (`mysql -pS3cret9`:
+    # a digit or a symbol in it, so `-print` and `-pthread` stay).
+    Detector("cli_password", "SECRET",
+             r"\s(?:--(?i:password|passwd|pass|token|secret|api-key|apikey)[= ][^\s\"'<>]{4,}"
+             r"|-p[^\s0-9\"'<>-][^\s\"'<>]*[0-9!@#$%^&*+=][^\s\"'<>]*)",
+             keep_prefix=r"^\s(?:--[A-Za-z-]+[= ]|-p)"),
+    # Provider keys the rule set (secret_rules.py) does not know: OpenAI's project and service keys, Google's, npm's.
+    Detector("provider_key", "SECRET", r"\b(?:sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})"),
     Detector("aws_access_key", "SECRET", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
     Detector("github_token", "SECRET", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
     Detector("gitlab_token", "SECRET", r"\bglpat-[A-Za-z0-9_-]{20,}"),

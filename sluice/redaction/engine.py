@@ -12,7 +12,9 @@
 3. DuckDB numbers confirmed values per scope (a conversation or a session) by first
    appearance, so a value is the same `<TYPE_n>` throughout its scope, and rebuilds the text
    from `regexp_split_to_array` pieces and the replacements, with the findings' offsets.
-4. Names are found by token lookup on the views of the rows that hold a piece of one.
+4. Python finders read the views of the rows that may hold what they find: directory names by token lookup
+   (rows holding a piece of one), anyone else's by the name finder, secrets by the detect-secrets rule set
+   (rows matching their RE2 prefilters).
 5. A folded row is rebuilt from its original text: each finding mapped back to the characters it
    came from, so only the value changes and the rest keeps its accents, spaces and forms.
 """
@@ -30,6 +32,8 @@ from sluice.redaction import validators
 from sluice.redaction.detectors import DETECTORS, Detector
 from sluice.redaction.normalize import Alignment, detection_view, non_ascii_sql
 from sluice.redaction.people import PIECES_SQL, PeopleIndex
+from sluice.redaction.person_names import NameFinder, name_finder
+from sluice.redaction.secret_rules import SecretRules
 
 INPUT = "redaction_input"  # columns: rid BIGINT (unique), scope VARCHAR, ord BIGINT, text VARCHAR
 OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of {type, start, end} in the input)
@@ -49,10 +53,13 @@ FINDING = "STRUCT(type VARCHAR, start BIGINT, \"end\" BIGINT, placeholder VARCHA
 class Redactor:
     detectors: tuple[Detector, ...] = DETECTORS
     people: PeopleIndex | None = None
+    strangers: NameFinder | None = None  # names of people outside the directory
+    secrets: SecretRules | None = None  # the secret rule set's providers and keywords
 
     @classmethod
-    def for_directory(cls, names: Iterable[str]) -> "Redactor":
-        return cls(DETECTORS, PeopleIndex.from_names(names))
+    def for_directory(cls, names: Iterable[str], finder: NameFinder | None = None) -> "Redactor":
+        """Every detector, the directory's names, anyone else's (`finder`, the lexicon by default), the rule set."""
+        return cls(DETECTORS, PeopleIndex.from_names(names), finder or name_finder(), SecretRules())
 
     @cached_property
     def pattern(self) -> str:
@@ -140,8 +147,8 @@ class Redactor:
         con.execute("DROP TABLE redaction_hits")
         con.execute("DROP TABLE redaction_matches")
         con.execute("DROP TABLE redaction_classes")
-        if self.people is not None:
-            self._redact_people(con)
+        if self._finders():
+            self._python_pass(con)
         self._restore_originals(con, alignments)
         con.execute(f"DROP VIEW {DETECT}")
         con.execute(f"DROP TABLE {VIEWS}")
@@ -184,49 +191,69 @@ class Redactor:
             changed["findings"].append(mapped)
         _replace_output(con, changed)
 
-    def _name_rows_sql(self) -> str:
-        """SQL: the rows with a piece of a name outside what is already redacted.
+    def _finders(self) -> list[tuple[str, str, PeopleIndex | NameFinder | SecretRules]]:
+        """(type, identity prefix, finder) of the Python pass, in priority order: directory names, anyone else's
+        names, the secret rule set."""
+        return [(kind, prefix, finder) for kind, prefix, finder in (
+            ("PERSON", "", self.people), ("PERSON", "~", self.strangers), ("SECRET", "", self.secrets)) if finder is not None]
 
-        A small directory is one RE2 pass over a word alternation; past `MAX_REGEX_PIECES`
+    def _candidate_sql(self, finder: PeopleIndex | NameFinder | SecretRules, text: str) -> str:
+        """SQL over the expression `text` (a text as redacted so far): whether `finder` may find something in it.
+
+        Directory names: a small directory is one RE2 pass over a word alternation; past `MAX_REGEX_PIECES`
         words RE2 falls off its fast path (measured: 400 words 0.05 s, 7,600 words 3.5 s
-        for 200k texts), so a large one is a hash join of the rows' words (0.36 s, flat).
+        for 200k texts), so a large one is a lookup of the row's words (0.36 s, flat). Other finders: their
+        RE2 prefilter.
         """
-        assert self.people is not None
-        text = "lower(coalesce(o.text, i.text))"
-        source = f"{DETECT} i LEFT JOIN {OUTPUT} o USING (rid)"
-        if len(self.people.pieces) <= MAX_REGEX_PIECES:
-            words = _literal(r"\b(?:" + "|".join(sorted(self.people.pieces, key=lambda w: (-len(w), w))) + r")\b")
-            return f"SELECT rid FROM {source} WHERE regexp_matches({text}, {words})"
-        pieces = ", ".join(_literal(p) for p in sorted(self.people.pieces))
-        return (f"SELECT rid FROM (SELECT rid, unnest(regexp_extract_all({text}, '{PIECES_SQL}')) AS piece FROM {source})"
-                f" WHERE piece IN ({pieces})")
+        if not isinstance(finder, PeopleIndex):
+            return f"regexp_matches({text}, {_literal(finder.candidate_sql)})"
+        if len(finder.pieces) <= MAX_REGEX_PIECES:
+            # Letters around a piece end it, not word characters: `renee_dubois_cv.pdf` holds `dubois`.
+            words = r"(?:^|[^\pL])(?:" + "|".join(sorted(finder.pieces, key=lambda w: (-len(w), w))) + r")(?:[^\pL]|$)"
+            return f"regexp_matches(lower({text}), {_literal(words)})"
+        pieces = ", ".join(_literal(p) for p in sorted(finder.pieces))
+        return f"list_has_any(regexp_extract_all(lower({text}), '{PIECES_SQL}'), [{pieces}])"
 
-    def _redact_people(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Names, by token lookup, on the rows holding a piece of one outside what is already
-        redacted (found by a join in SQL).
+    def _python_pass(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Names and rule-set secrets, on the rows that may hold one, outside what is already redacted.
 
-        Runs on the original text; a name inside a finding already made (an email) is left to it.
-        Rows come in scope order, so `<PERSON_n>` numbers by first appearance within a scope.
+        Runs on the detection view; a value inside a finding already made (a name in an email) is left to it.
+        Rows come in scope order, so `<PERSON_n>` numbers by first appearance within a scope, and a secret
+        continues the scope's `<SECRET_n>` of the RE2 pass (the same value keeps its number).
         """
+        finders = self._finders()
+        applies = ", ".join(self._candidate_sql(finder, "coalesce(o.text, i.text)") for _, _, finder in finders)
         rows = con.execute(f"""
-            SELECT i.rid, i.scope, i.text, o.findings
-            FROM {DETECT} i LEFT JOIN {OUTPUT} o USING (rid)
-            WHERE i.rid IN ({self._name_rows_sql()})
-            ORDER BY i.scope, i.ord, i.rid
+            SELECT rid, scope, view, findings, applies FROM (
+              SELECT i.rid, i.scope, i.ord, i.text AS view, o.findings, [{applies}] AS applies
+              FROM {DETECT} i LEFT JOIN {OUTPUT} o USING (rid))
+            WHERE list_bool_or(applies)
+            ORDER BY scope, ord, rid
         """).fetchall()
-        numbers: dict[tuple[str, str], int] = {}
-        per_scope: dict[str, int] = {}
+        numbers: dict[tuple[str, str, str], int] = {}
+        per_scope: dict[tuple[str, str], int] = {}
+        for scope, placeholder, value in con.execute(f"""
+                SELECT i.scope, f.placeholder, substr(i.text, f.start + 1, f."end" - f.start)
+                FROM (SELECT rid, unnest(findings) AS f FROM {OUTPUT}) JOIN {DETECT} i USING (rid)
+                WHERE f.type = 'SECRET'""").fetchall():
+            n = int(placeholder.strip("<>").rsplit("_", 1)[1])
+            numbers[(scope, "SECRET", value)] = n
+            per_scope[(scope, "SECRET")] = max(n, per_scope.get((scope, "SECRET"), 0))
         changed = {"rid": [], "text": [], "findings": []}
-        for rid, scope, text, findings in rows:
+        for rid, scope, text, findings, applies in rows:
             findings = list(findings or [])
-            taken = [(f["start"], f["end"]) for f in findings]
-            for start, end, person in self.people.find(text):
-                if any(start < e and s < end for s, e in taken):
+            made = len(findings)
+            for (kind, prefix, finder), applied in zip(finders, applies):
+                if not applied:
                     continue
-                if (scope, person) not in numbers:
-                    per_scope[scope] = numbers[(scope, person)] = per_scope.get(scope, 0) + 1
-                findings.append({"type": "PERSON", "start": start, "end": end, "placeholder": f"<PERSON_{numbers[(scope, person)]}>"})
-            if len(findings) == len(taken):
+                for start, end, who in finder.find(text):
+                    if any(start < f["end"] and f["start"] < end for f in findings):
+                        continue
+                    key = (scope, kind, prefix + who)
+                    if key not in numbers:
+                        per_scope[(scope, kind)] = numbers[key] = per_scope.get((scope, kind), 0) + 1
+                    findings.append({"type": kind, "start": start, "end": end, "placeholder": f"<{kind}_{numbers[key]}>"})
+            if len(findings) == made:
                 continue
             findings.sort(key=lambda f: f["start"])
             changed["rid"].append(rid)

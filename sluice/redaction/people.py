@@ -1,9 +1,11 @@
 """Names from the directory, found by token lookup: every employee, consenting or not.
 
 Matched case-insensitively as whole words: "First Last" (and the full name), "First L.",
-"first.last" and "first_last" (URLs, file names), handles (`@first.last`, `@flast`,
+"First M. Last", "first.last" and "first_last" (URLs, file names), handles (`@first.last`, `@flast`,
 `@firstlast`), and the surname alone where it is distinctive (one employee has it, and it
-is not a common word). A lookup in dictionaries, not one regex alternation of every
+is not a common word). Then inside other tokens, by their alphabetic pieces (CamelCase split):
+`first-last` slugs, `FirstLast`, `renee_dubois_cv.pdf`, `Last, First`, and handles (`flast`,
+`firstlast`, `firstl`) that are not English words, anywhere in a path or a file name. A lookup in dictionaries, not one regex alternation of every
 variant: its cost does not grow with the directory (a large alternation falls off RE2's
 fast path).
 """
@@ -14,6 +16,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from wordfreq import zipf_frequency
 
 from sluice.redaction.normalize import fold_text
 
@@ -26,6 +30,9 @@ MAX_NAME_WORDS = 4
 TOKEN = re.compile(r"@?[^\W_](?:[\w.-]*[^\W_])?")
 PIECES = re.compile(r"[^\W\d_]+")  # alphabetic pieces, as `PIECES_SQL` extracts them to find candidate rows
 PIECES_SQL = r"\pL+"
+CAMEL_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `JoseGarcia` -> Jose, Garcia; `GARCIA` -> GARCIA
+JOINERS = ("", "-", "_", ".", " ")  # what may stand between the pieces of a name inside a token
+HANDLE_MAX_ZIPF = 3.0  # a handle that is an English word (`mash` for Mark Ash) is not looked for inside tokens
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class PeopleIndex:
             if surname_counts[last] == 1 and len(last) >= MIN_SURNAME and last not in COMMON_WORDS:
                 forms.setdefault((last,), person)
             initials.setdefault((first, last[0]), person)
-            for handle in (f"{first}.{last}", f"{first}_{last}", f"{first[0]}{last}", f"{first}{last}"):
+            for handle in (f"{first}.{last}", f"{first}_{last}", f"{first[0]}{last}", f"{first}{last}", f"{first}{last[0]}"):
                 handles.setdefault(handle, person)
         pieces = {p for key in forms for word in key for p in PIECES.findall(word)}
         pieces |= {p for h in handles for p in PIECES.findall(h)}
@@ -68,6 +75,34 @@ class PeopleIndex:
                 i = match[3]
             else:
                 i += 1
+        chosen: list[tuple[int, int, str]] = []
+        for f in sorted(found + self._find_in_pieces(text), key=lambda f: (f[0], f[0] - f[1])):  # leftmost, longest
+            if not any(f[0] < e and s < f[1] for s, e, _ in chosen):
+                chosen.append(f)
+        return chosen
+
+    def _find_in_pieces(self, text: str) -> list[tuple[int, int, str]]:
+        """Names inside tokens, by alphabetic pieces: two pieces of one name joined by nothing, a dash, an underscore,
+        a dot or a space (or `Last, First`), or one piece that is a distinctive surname or a handle."""
+        pieces = [(m.group(0).lower(), m.start(), m.end()) for m in CAMEL_PIECES.finditer(text)]
+        found, i = [], 0
+        while i < len(pieces):
+            word, start, end = pieces[i]
+            if i + 1 < len(pieces):
+                after, start2, end2 = pieces[i + 1]
+                gap = text[end:start2]
+                person = (self.names.get((word, after)) if gap in JOINERS else
+                          self.names.get((after, word)) if gap in (", ", ",") else None)
+                if person:
+                    found.append((start, end2, person))
+                    i += 2
+                    continue
+            handle = self.handles.get(word)
+            handle = handle if handle and zipf_frequency(word, "en") < HANDLE_MAX_ZIPF else None
+            person = self.names.get((word,)) or handle  # a distinctive surname, or a handle that is not a word
+            if person:
+                found.append((start, end, person))
+            i += 1
         return found
 
     def _match_at(self, text: str, tokens: list[tuple[str, int, int]], i: int) -> tuple[int, int, str, int] | None:
@@ -86,6 +121,10 @@ class PeopleIndex:
         if i + 1 < len(tokens):
             initial, s2, e2 = tokens[i + 1]
             if len(initial) == 1 and text[end:s2].isspace() and text[e2:e2 + 1] == ".":
+                if i + 2 < len(tokens) and text[e2 + 1:tokens[i + 2][1]].isspace():  # `First M. Last`
+                    person = self.names.get((word, tokens[i + 2][0]))
+                    if person:
+                        return start, tokens[i + 2][2], person, i + 3
                 person = self.initials.get((word, initial))
                 if person:
                     return start, e2 + 1, person, i + 2

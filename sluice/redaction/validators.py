@@ -70,7 +70,10 @@ def payment_card(candidate: str) -> bool:
 
 def iban(candidate: str) -> bool:
     """Any case, any spacing: the country's length and format and the mod-97 checksum (python-stdnum)."""
-    return stdnum_iban.is_valid(candidate)
+    compact = re.sub(r"[ -]", "", candidate).upper()
+    if not compact.isalnum() or int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 != 1:
+        return False  # the checksum first: most candidates fail it, and it costs a fraction of the format lookup
+    return stdnum_iban.is_valid(compact)
 
 
 def ssn(candidate: str) -> bool:
