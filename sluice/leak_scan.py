@@ -2,7 +2,7 @@
 
 Runs the redaction engine (every detector, every directory name) over each distinct value
 of each text column, and looks for the day's direct identifiers (employee ids, device ids,
-emails) as tokens, in the detection view and whatever separators they are written with. Any hit blocks the day; what is reported is the table, column, type
+emails) as tokens, in the detection view and whatever separators they are written with, spaces included. Any hit blocks the day; what is reported is the table, column, type
 and count, never the value (policy rules 3, 5 and 9).
 """
 
@@ -15,6 +15,7 @@ from sluice.redaction.normalize import fold_sql
 
 TOKENS_SQL = r"[\w.@+-]+"
 SEPARATORS_SQL = r"[._+-]"
+MAX_PIECES = 4  # an identifier written in up to four pieces with spaces or other characters between them
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -26,6 +27,13 @@ def _text_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
 def _squashed(sql: str) -> str:
     """SQL: a token without its inner separators, so `E-1234-50001` and `e.123450001` are `e123450001`."""
     return f"regexp_replace({sql}, '{SEPARATORS_SQL}', '', 'g')"
+
+
+def _grams(tokens: str) -> str:
+    """SQL: each token, and each run of up to `MAX_PIECES` tokens joined, so `E 1234 50001` is one."""
+    runs = ", ".join(f"list_transform(range(1, len({tokens}) - {n - 2}), i -> array_to_string({tokens}[i:i + {n - 1}], ''))"
+                     for n in range(2, MAX_PIECES + 1))
+    return f"list_concat({tokens}, {runs})"
 
 
 def _identifiers(con: duckdb.DuckDBPyConnection, day) -> None:
@@ -54,8 +62,8 @@ def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, day) -> 
             hits[f"{column}:{kind.lower()}"] = n
         for kind, n in con.execute(f"""
             SELECT i.kind, count(DISTINCT t.rid) FROM
-              (SELECT rid, {_squashed('token')} AS token
-               FROM (SELECT rid, unnest(regexp_extract_all(lower({fold_sql('text')}), '{TOKENS_SQL}')) AS token FROM {INPUT})) t
+              (SELECT rid, {_squashed('token')} AS token FROM (SELECT rid, unnest({_grams('tokens')}) AS token
+               FROM (SELECT rid, regexp_extract_all(lower({fold_sql('text')}), '{TOKENS_SQL}') AS tokens FROM {INPUT}))) t
             JOIN leak_identifiers i USING (token) GROUP BY 1
         """).fetchall():
             hits[f"{column}:{kind}"] = n

@@ -34,7 +34,6 @@ class Variant:
     text: str
     value: str  # as written in the text
     bare: str  # what it stands for, folded: must not survive either
-    engine: bool = True  # the redaction engine takes it; False: a known gap, withheld by the second layer
     field: str = "text"  # where it is sent: the prompt's text, or the event's `app` (default-deny)
 
     @property
@@ -42,8 +41,8 @@ class Variant:
         return (self.value, self.bare)
 
 
-def _v(category: str, kind: str, template: str, value: str, bare: str, engine: bool = True) -> Variant:
-    return Variant(category, kind, template.format(value), value, bare, engine)
+def _v(category: str, kind: str, template: str, value: str, bare: str) -> Variant:
+    return Variant(category, kind, template.format(value), value, bare)
 
 
 UNICODE = [
@@ -175,13 +174,12 @@ URL_PARAMS = [
     _v("secrets:url_params", "URL_TOKEN", "open https://x.example.com/cb?state=ok&code={}#top", "4/0AfJohXn9Wq", "4/0AfJohXn9Wq"),
 ]
 
-# Formats the engine does not take (known): none may be published; the second layer withholds them.
-GAPS = [
-    # A value behind a code shaped like the start of an IBAN: the failed IBAN candidate takes the card's digits with
-    # it (the engine's alternation is leftmost-first, so the card is never tried there).
-    _v("shadowing", "CARD", "ref {} ok", "AB12 4929 1827 3645 3016", "4929182736453016", engine=False),
-    _v("shadowing", "CARD", "ref {} ok", "XY99 4539 1488 0343 6467", "4539148803436467", engine=False),
-    _v("shadowing", "CARD", "see {} now", "ZZ00 5555 5555 5555 4444", "5555555555554444", engine=False),
+# Values behind a code shaped like the start of another value: the RE2 pass takes the IBAN-shaped candidate, which
+# fails its checksum; the card after it must still be found.
+SHADOWING = [
+    _v("shadowing", "CARD", "ref AB12 {} ok", "4929 1827 3645 3016", "4929182736453016"),
+    _v("shadowing", "CARD", "ref XY99 {} ok", "4539 1488 0343 6467", "4539148803436467"),
+    _v("shadowing", "CARD", "see ZZ00 {} now", "5555 5555 5555 4444", "5555555555554444"),
 ]
 
 # Identifier-like fields: an `app` that carries a name, an id or a number is published as <APP_OTHER>.
@@ -193,5 +191,5 @@ APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") f
     ("ｃｏｍ．ｒｅｎｅｅｄｕｂｏｉｓ．ａｐｐ", "dubois"),
 )]
 
-CORPUS = UNICODE + SEPARATORS + FORMATS + NAMES + SECRETS + URL_PARAMS + GAPS + APPS
+CORPUS = UNICODE + SEPARATORS + FORMATS + NAMES + SECRETS + URL_PARAMS + SHADOWING + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})

@@ -1,9 +1,9 @@
 """The red team's variants (tests/adversarial.py) never reach a file outside the encrypted zone.
 
-Each variant the engine knows is redacted to a placeholder of its kind, with no form of its value left
-(as written, or folded: digits, ASCII letters); each it does not know yet is flagged by the second layer.
-Planted as assistant prompts of a consenting employee in a real day, the first are published redacted,
-the others withheld and counted, and no form of any of them is in a published file.
+Each variant is redacted to a placeholder of its kind, with no form of its value left (as written, or folded:
+digits, ASCII letters). Planted as assistant prompts of a consenting employee in a real day, all are published
+redacted, none is withheld (the second layer finds nothing left of them), and no form of any of them is in a
+published file. (The second layer alone, engine off, flags them too: tests/test_residual_risk.py.)
 """
 
 from __future__ import annotations
@@ -39,22 +39,13 @@ def test_the_corpus_covers_each_category_three_times_over():
         assert len([v for v in CORPUS if v.category == category]) >= 3, category
 
 
-@pytest.mark.parametrize("variant", [v for v in CORPUS if v.engine and v.field == "text"], ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
+@pytest.mark.parametrize("variant", [v for v in CORPUS if v.field == "text"], ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
 def test_each_variant_becomes_a_placeholder_of_its_kind(variant):
     (out,), (found,) = redact_texts([variant.text], Redactor.for_directory(DIRECTORY), with_findings=True)
     assert not survivors(variant, out), f"{variant.category} {variant.kind}: a form of the value survived"
     assert f"<{variant.kind}_1>" in out and [f["type"] for f in found] == [variant.kind]
     prefix = variant.text[:variant.text.index(variant.value)]
     assert out.startswith(prefix) and out[len(prefix):].startswith(f"<{variant.kind}_1>")  # the rest keeps its shape
-
-
-@pytest.mark.parametrize("variant", [v for v in CORPUS if not v.engine], ids=lambda v: f"{v.category}:{v.kind}:{CORPUS.index(v)}")
-def test_each_known_gap_of_the_engine_is_left_whole_and_flagged_by_the_second_layer(variant):
-    """Honest bookkeeping: the engine does not take these yet (else they belong with the others), the
-    second layer does."""
-    (out,), _ = redact_texts([variant.text], Redactor.for_directory(DIRECTORY))
-    assert survivors(variant, out)
-    assert duckdb.execute(f"SELECT {signal_sql(('text',))} FROM (SELECT ?::VARCHAR AS text)", [variant.text]).fetchone()[0]
 
 
 @pytest.mark.parametrize("variant", [v for v in CORPUS if v.field == "app"], ids=lambda v: v.bare)
@@ -91,7 +82,7 @@ def _plant(inbox, variants: list[Variant]) -> int:
 
 
 def test_no_variant_reaches_a_published_file(published):
-    """Every variant is either published redacted or withheld (counted), and none is in any published file."""
+    """Every variant is published redacted (none withheld), and none is in any published file."""
     home = published.home
     rows_before = published_marker(home, DAY)["tables"]["assistant_turns"]["rows"]
     withheld_before = counts_for(home, DAY)["excluded:residual_risk"]
@@ -99,13 +90,13 @@ def test_no_variant_reaches_a_published_file(published):
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
     rows = published_marker(home, DAY)["tables"]["assistant_turns"]["rows"] - rows_before
     withheld = counts_for(home, DAY)["excluded:residual_risk"] - withheld_before
-    assert rows == len([v for v in CORPUS if v.engine]) and withheld == planted - rows
+    assert rows == planted and withheld == 0
     values = "\n".join(published_values(home))
-    assert all(f"<{v.kind}_1>" in values for v in CORPUS if v.engine and v.field == "text")  # redacted, not dropped
+    assert all(f"<{v.kind}_1>" in values for v in CORPUS if v.field == "text")  # redacted, not dropped
     assert "<APP_OTHER>" in values
     leaked = sorted({v.category for v in CORPUS if survivors(v, values)})
     assert leaked == [], f"values of {len(leaked)} categories published"
     published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
     assert not [v for v in CORPUS if v.value.encode() in published_bytes]
     publication = [r for r in audit.read(home.audit_log) if r["action"] == "publish"][-1]
-    assert publication["excluded"]["residual_risk"] == withheld_before + withheld  # audited like any exclusion
+    assert publication["excluded"].get("residual_risk", 0) == withheld_before  # nothing more withheld

@@ -26,6 +26,7 @@ def con():
 @pytest.mark.parametrize("text, kind", [
     ("ticket for E123450001", "employee_id"), ("ticket for e-1234-50001", "employee_id"), ("ask ｅ１２３４５０００１", "employee_id"),
     ("id E1234\u200b50001 again", "employee_id"), ("on laptop7f3a today", "device_id"), ("host LAPTOP.7F3A", "device_id"),
+    ("staff no. E 1234 50001 ok", "employee_id"), ("e12 345 0001", "employee_id"), ("LAPTOP 7F3A is back", "device_id"),
 ])
 def test_identifiers_are_found_in_any_spelling(con, text, kind):
     con.execute("CREATE TABLE private.training.t AS SELECT ?::VARCHAR AS text", [text])

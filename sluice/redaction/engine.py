@@ -22,8 +22,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import duckdb
 import pyarrow as pa
@@ -39,6 +40,7 @@ INPUT = "redaction_input"  # columns: rid BIGINT (unique), scope VARCHAR, ord BI
 OUTPUT = "redaction_output"  # columns: rid, text (redacted), findings (list of {type, start, end} in the input)
 VIEWS = "redaction_views"  # rid, text: the detection view of each input text that is not its own view
 DETECT = "redaction_detect"  # what the detectors read: the input with each text's view
+REJECTED = "redaction_rejected"  # rid: rows where a failed candidate holds a match of another detector
 
 
 def _literal(text: str) -> str:
@@ -143,16 +145,32 @@ class Redactor:
                      'placeholder': f.placeholder}}) AS {FINDING}[]) AS findings
             FROM replaced
         """)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {REJECTED} AS
+            WITH failed AS (
+              SELECT DISTINCT h.value, c.detector FROM redaction_hits h
+              LEFT JOIN redaction_classes c USING (value) LEFT JOIN redaction_valid v USING (value)
+              WHERE c.detector IS NULL OR NOT coalesce(v.ok, true))
+            SELECT DISTINCT rid FROM redaction_hits JOIN (SELECT value FROM failed WHERE {self._hides_sql()}) USING (value)
+        """)
         con.unregister("redaction_valid")
         con.execute("DROP TABLE redaction_hits")
         con.execute("DROP TABLE redaction_matches")
         con.execute("DROP TABLE redaction_classes")
-        if self._finders():
-            self._python_pass(con)
+        self._python_pass(con)
+        con.execute(f"DROP TABLE {REJECTED}")
         self._restore_originals(con, alignments)
         con.execute(f"DROP VIEW {DETECT}")
         con.execute(f"DROP TABLE {VIEWS}")
         return dict(con.execute(f"SELECT f.type, count(*) FROM (SELECT unnest(findings) AS f FROM {OUTPUT}) GROUP BY 1").fetchall())
+
+    def _hides_sql(self) -> str:
+        """SQL over a failed candidate `value` (and its `detector`): whether it holds, after its first
+        character, a match of another detector (one that may be valid: the span the candidate took hid it)."""
+        others = " ".join(
+            f"WHEN {i} THEN regexp_matches(value[2:], {_literal('|'.join(f'(?:{o.pattern})' for o in self.detectors if o is not d))})"
+            for i, d in enumerate(self.detectors))
+        return f"CASE detector {others} ELSE regexp_matches(value[2:], {_literal(self.pattern)}) END"
 
     @staticmethod
     def _detection_views(con: duckdb.DuckDBPyConnection) -> dict[int, Alignment]:
@@ -191,20 +209,24 @@ class Redactor:
             changed["findings"].append(mapped)
         _replace_output(con, changed)
 
-    def _finders(self) -> list[tuple[str, str, PeopleIndex | NameFinder | SecretRules]]:
-        """(type, identity prefix, finder) of the Python pass, in priority order: directory names, anyone else's
-        names, the secret rule set."""
-        return [(kind, prefix, finder) for kind, prefix, finder in (
+    def _finders(self) -> list[tuple[str, str, Finder]]:
+        """(type, identity prefix, finder) of the Python pass, in priority order: the detectors again on rows where a
+        candidate failed, directory names, anyone else's names, the secret rule set."""
+        rescans = [(kind, "", Rescan(tuple(d for d in self.detectors if d.placeholder == kind)))
+                   for kind in dict.fromkeys(d.placeholder for d in self.detectors)]
+        return rescans + [(kind, prefix, finder) for kind, prefix, finder in (
             ("PERSON", "", self.people), ("PERSON", "~", self.strangers), ("SECRET", "", self.secrets)) if finder is not None]
 
-    def _candidate_sql(self, finder: PeopleIndex | NameFinder | SecretRules, text: str) -> str:
+    def _candidate_sql(self, finder: Finder, text: str) -> str:
         """SQL over the expression `text` (a text as redacted so far): whether `finder` may find something in it.
 
         Directory names: a small directory is one RE2 pass over a word alternation; past `MAX_REGEX_PIECES`
         words RE2 falls off its fast path (measured: 400 words 0.05 s, 7,600 words 3.5 s
         for 200k texts), so a large one is a lookup of the row's words (0.36 s, flat). Other finders: their
-        RE2 prefilter.
+        RE2 prefilter. Rescans: the rows where a failed candidate holds another detector's match.
         """
+        if isinstance(finder, Rescan):
+            return f"rid IN (SELECT rid FROM {REJECTED})"
         if not isinstance(finder, PeopleIndex):
             return f"regexp_matches({text}, {_literal(finder.candidate_sql)})"
         if len(finder.pieces) <= MAX_REGEX_PIECES:
@@ -215,11 +237,12 @@ class Redactor:
         return f"list_has_any(regexp_extract_all(lower({text}), '{PIECES_SQL}'), [{pieces}])"
 
     def _python_pass(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Names and rule-set secrets, on the rows that may hold one, outside what is already redacted.
+        """Values a failed candidate hid, names and rule-set secrets, on the rows that may hold one, outside what
+        is already redacted.
 
         Runs on the detection view; a value inside a finding already made (a name in an email) is left to it.
-        Rows come in scope order, so `<PERSON_n>` numbers by first appearance within a scope, and a secret
-        continues the scope's `<SECRET_n>` of the RE2 pass (the same value keeps its number).
+        Rows come in scope order, so `<PERSON_n>` numbers by first appearance within a scope, and every other type
+        continues the scope's numbering of the RE2 pass (the same value keeps its number).
         """
         finders = self._finders()
         applies = ", ".join(self._candidate_sql(finder, "coalesce(o.text, i.text)") for _, _, finder in finders)
@@ -232,13 +255,12 @@ class Redactor:
         """).fetchall()
         numbers: dict[tuple[str, str, str], int] = {}
         per_scope: dict[tuple[str, str], int] = {}
-        for scope, placeholder, value in con.execute(f"""
-                SELECT i.scope, f.placeholder, substr(i.text, f.start + 1, f."end" - f.start)
-                FROM (SELECT rid, unnest(findings) AS f FROM {OUTPUT}) JOIN {DETECT} i USING (rid)
-                WHERE f.type = 'SECRET'""").fetchall():
+        for scope, kind, placeholder, value in con.execute(f"""
+                SELECT i.scope, f.type, f.placeholder, substr(i.text, f.start + 1, f."end" - f.start)
+                FROM (SELECT rid, unnest(findings) AS f FROM {OUTPUT}) JOIN {DETECT} i USING (rid)""").fetchall():
             n = int(placeholder.strip("<>").rsplit("_", 1)[1])
-            numbers[(scope, "SECRET", value)] = n
-            per_scope[(scope, "SECRET")] = max(n, per_scope.get((scope, "SECRET"), 0))
+            numbers[(scope, kind, identity(kind, value))] = n
+            per_scope[(scope, kind)] = max(n, per_scope.get((scope, kind), 0))
         changed = {"rid": [], "text": [], "findings": []}
         for rid, scope, text, findings, applies in rows:
             findings = list(findings or [])
@@ -249,7 +271,7 @@ class Redactor:
                 for start, end, who in finder.find(text):
                     if any(start < f["end"] and f["start"] < end for f in findings):
                         continue
-                    key = (scope, kind, prefix + who)
+                    key = (scope, kind, prefix + identity(kind, who))
                     if key not in numbers:
                         per_scope[(scope, kind)] = numbers[key] = per_scope.get((scope, kind), 0) + 1
                     findings.append({"type": kind, "start": start, "end": end, "placeholder": f"<{kind}_{numbers[key]}>"})
@@ -260,6 +282,40 @@ class Redactor:
             changed["text"].append(_replace(text, findings))
             changed["findings"].append(findings)
         _replace_output(con, changed)
+
+
+def identity(kind: str, value: str) -> str:
+    """What makes two values one for numbering (as the RE2 pass numbers them): an email in any case is one."""
+    return value.lower() if kind == "EMAIL" else value
+
+
+@dataclass(frozen=True)
+class Rescan:
+    """The detectors of one type, each on its own, over a row where a candidate failed.
+
+    The RE2 pass takes the leftmost candidate of any detector; when it fails its validator, the span it took
+    is never tried by another detector (`AB12 4929 1827 3645 3016`: an IBAN-shaped code that fails mod-97 hides
+    the card after it). Here each detector finds its own matches, so a value behind a failed one is found.
+    """
+    detectors: tuple[Detector, ...]
+    candidate_sql: str = ""  # rows are chosen by the rejected candidates, not by a pattern
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for d in self.detectors:
+            for m in _compiled(d.pattern).finditer(text):
+                if d.validate(m.group(0)):
+                    skip = len(_compiled(d.keep_prefix).match(m.group(0)).group(0)) if d.keep_prefix else 0
+                    found.append((m.start() + skip, m.end(), m.group(0)[skip:]))
+        return found
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+Finder = PeopleIndex | NameFinder | SecretRules | Rescan
 
 
 def _replace(text: str, findings: list[dict]) -> str:
