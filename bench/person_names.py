@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sluice.redaction.corpus import make_name_corpus  # noqa: E402
+from sluice.redaction.corpus import make_name_corpus, score  # noqa: E402
 from sluice.redaction.engine import Redactor, redact_texts  # noqa: E402
 
 
@@ -26,17 +25,8 @@ def measure(per_locale: int, seed: int = 0) -> tuple[dict[str, float], int, int,
     started = time.perf_counter()
     _, found = redact_texts([s.text for s in samples], Redactor.for_directory([]), with_findings=True)
     seconds = time.perf_counter() - started
-    planted, caught, altered = Counter(), Counter(), 0
-    for sample, findings in zip(samples, found):
-        if not sample.planted:
-            altered += bool(findings)
-            continue
-        _, value = sample.planted[0]
-        start = sample.text.index(value)
-        planted[sample.source] += 1
-        caught[sample.source] += any(f["type"] == "PERSON" and f["start"] <= start and start + len(value) <= f["end"]
-                                     for f in findings)
-    return {locale: caught[locale] / planted[locale] for locale in planted}, altered, sum(not s.planted for s in samples), seconds
+    result = score(samples, [[(f["type"], f["start"], f["end"]) for f in fs] for fs in found])
+    return result.recall_by_source("PERSON"), result.altered, result.clean, seconds
 
 
 def main() -> int:

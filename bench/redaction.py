@@ -1,12 +1,14 @@
-"""Redaction benchmark: Sluice's engine against Presidio (pattern recognizers only), same corpus, same run.
+"""Redaction benchmark: Sluice's engine against Presidio (pattern recognizers only), same texts, same run.
 
-    make bench-redaction        # or: .venv/bin/python bench/redaction.py [--texts 200000]
+    .venv/bin/uv sync --group bench   # Presidio, for this script only (`make bench` does it)
+    .venv/bin/python bench/redaction.py [--texts 200000] [--per-locale 1000]
 
-Generates a labelled corpus (clean texts, planted values of every type, look-alikes that
-must not be touched: order ids, unix timestamps, UUIDs, git hashes, versions...), times
-both engines from a list of strings to their findings, and prints texts/s, the ratio,
-recall per type and clean texts altered. Presidio's spaCy model cannot be installed here,
-so it runs with its predefined pattern recognizers and a no-op NLP engine (no PERSON).
+Two labelled corpora, timed and scored together: the synthetic one (clean texts, planted values of every
+type, secrets included, and look-alikes that must not be touched: order ids, unix timestamps, UUIDs, git
+hashes, versions, dates, amounts...) and the realistic one (values from Faker's twelve locales as each
+writes them, people's names outside any directory, look-alikes). Prints texts/s of both engines and the
+ratio, recall per type, names per script, and clean texts altered. Presidio's spaCy model cannot be
+installed here, so it runs with its predefined pattern recognizers and a no-op NLP engine (no PERSON).
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import logging
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sluice.redaction.corpus import TYPES, make_corpus  # noqa: E402
+from sluice.redaction.corpus import LOCALE_REGIONS, TYPES, make_corpus, make_locale_corpus, score  # noqa: E402
 from sluice.redaction.engine import Redactor, redact_texts  # noqa: E402
 
 PRESIDIO_TYPES = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "US_SSN": "SSN", "CREDIT_CARD": "CARD",
@@ -57,29 +58,19 @@ def presidio_engine():
     return AnalyzerEngine(registry=registry, nlp_engine=PatternsOnly(), supported_languages=["en"])
 
 
-def score(samples, findings_per_text) -> tuple[dict[str, float], int]:
-    """Recall per type (a planted value is caught when a finding of its type covers it) and clean texts altered."""
-    planted, caught, altered = Counter(), Counter(), 0
-    for sample, findings in zip(samples, findings_per_text):
-        if not sample.planted and findings:
-            altered += 1
-        for kind, value in sample.planted:
-            planted[kind] += 1
-            start = sample.text.find(value)
-            if any(t == kind and s <= start and start + len(value) <= e for t, s, e in findings):
-                caught[kind] += 1
-    return {kind: caught[kind] / planted[kind] for kind in TYPES if planted[kind]}, altered
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=200_000)
+    parser.add_argument("--per-locale", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    samples, people = make_corpus(args.texts, seed=42)
+    synthetic, people = make_corpus(args.texts, seed=42)
+    realistic = make_locale_corpus(args.per_locale, seed=42)
+    samples = synthetic + realistic
     texts = [s.text for s in samples]
-    print(f"corpus: {len(texts):,} texts, mean {sum(map(len, texts)) / len(texts):.0f} chars, "
-          f"{sum(1 for s in samples if s.planted):,} planted, {sum(1 for s in samples if s.lookalike):,} look-alikes")
+    print(f"corpus: {len(texts):,} texts ({len(synthetic):,} synthetic, {len(realistic):,} from {len(LOCALE_REGIONS)} Faker locales),"
+          f" mean {sum(map(len, texts)) / len(texts):.0f} chars, {sum(1 for s in samples if s.planted):,} planted,"
+          f" {sum(1 for s in samples if s.lookalike):,} look-alikes")
 
     redactor = Redactor.for_directory(people)
     redact_texts(texts[:1000], redactor)  # warm-up
@@ -89,7 +80,7 @@ def main() -> int:
         _, found = redact_texts(texts, redactor, with_findings=True)
         times.append(time.perf_counter() - started)
     ours = len(texts) / statistics.median(times)
-    ours_recall, ours_altered = score(samples, [[(f["type"], f["start"], f["end"]) for f in fs] for fs in found])
+    mine = score(samples, [[(f["type"], f["start"], f["end"]) for f in fs] for fs in found])
     print(f"sluice:   {ours:>10,.0f} texts/s (median of {args.repeat}; runs {', '.join(f'{t:.2f}' for t in times)} s)")
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
@@ -99,16 +90,20 @@ def main() -> int:
     results = [analyzer.analyze(t, language="en") for t in texts]
     presidio_s = time.perf_counter() - started
     theirs = len(texts) / presidio_s
-    theirs_recall, theirs_altered = score(
-        samples, [[(PRESIDIO_TYPES.get(r.entity_type, r.entity_type), r.start, r.end) for r in rs] for rs in results])
+    presidio = score(samples, [[(PRESIDIO_TYPES.get(r.entity_type, r.entity_type), r.start, r.end) for r in rs] for rs in results])
     print(f"presidio: {theirs:>10,.0f} texts/s ({presidio_s:.1f} s, analysis only, no anonymization)")
     print(f"ratio:    {ours / theirs:>10.1f}x")
-    print(f"{'type':<10} {'sluice':>8} {'presidio':>9}")
+    ours_recall, theirs_recall = mine.recall(), presidio.recall()
+    print(f"{'type':<10} {'values':>7} {'sluice':>8} {'presidio':>9}")
     for kind in TYPES:
         presidio_cell = f"{theirs_recall[kind]:.4f}" if kind in PRESIDIO_TYPES.values() else "n/a"
-        print(f"{kind:<10} {ours_recall[kind]:>8.4f} {presidio_cell:>9}")
-    clean = sum(1 for s in samples if not s.planted)
-    print(f"clean texts altered: sluice {ours_altered:,} / presidio {theirs_altered:,} of {clean:,}")
+        values = sum(n for (k, _), n in mine.planted.items() if k == kind)
+        print(f"{kind:<10} {values:>7,} {ours_recall[kind]:>8.4f} {presidio_cell:>9}")
+    names = mine.recall_by_source("PERSON")
+    others = mine.recall(("PERSON",), exclude_sources=("", "ja_JP"))["PERSON"]
+    print(f"PERSON: directory names {names['']:.4f}; names outside it, Latin-script locales {others:.4f},"
+          f" ja_JP (kanji) {names['ja_JP']:.4f}")
+    print(f"clean texts altered: sluice {mine.altered:,} / presidio {presidio.altered:,} of {mine.clean:,}")
     return 0
 
 

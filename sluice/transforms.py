@@ -174,9 +174,14 @@ def transform_day(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeMani
 
 def _withhold_residual_risk(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Take the promoted rows the second layer flags out of `promoted` (policy rule 5): rows per signal."""
+    residual_risk.load_lexicon(con)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE withheld AS
-                    SELECT seq, signal FROM (SELECT seq, {residual_risk.signal_sql()} AS signal FROM promoted) WHERE signal IS NOT NULL""")
+                    SELECT seq, coalesce(signal, CASE WHEN seq IN ({residual_risk.name_pair_rows_sql('promoted', 'seq')})
+                                                      THEN 'name_pair' END) AS signal
+                    FROM (SELECT seq, {residual_risk.signal_sql()} AS signal FROM promoted)""")
+    con.execute("DELETE FROM withheld WHERE signal IS NULL")
     con.execute("DELETE FROM promoted WHERE seq IN (SELECT seq FROM withheld)")
     signals = dict(con.execute("SELECT signal, count(*) FROM withheld GROUP BY 1").fetchall())
     con.execute("DROP TABLE withheld")
+    con.execute(f"DROP TABLE {residual_risk.LEXICON}")
     return {signal: signals.get(signal, 0) for signal in residual_risk.SIGNAL_NAMES}

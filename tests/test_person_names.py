@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sluice.redaction.corpus import CLEAN_TITLES, PROSE, make_name_corpus
+from sluice.redaction.corpus import CLEAN_TITLES, PROSE, make_name_corpus, score
 from sluice.redaction.engine import Redactor, redact_texts
 from sluice.redaction.person_names import LexiconNames, name_finder
 
@@ -23,14 +23,7 @@ def labelled():
 
 def test_recall_on_names_from_another_source_per_locale(labelled):
     samples, found = labelled
-    caught: dict[str, list[bool]] = {}
-    for sample, findings in zip(samples, found):
-        if sample.planted:
-            start = sample.text.index(sample.planted[0][1])
-            end = start + len(sample.planted[0][1])
-            caught.setdefault(sample.source, []).append(
-                any(f["type"] == "PERSON" and f["start"] <= start and end <= f["end"] for f in findings))
-    recall = {locale: sum(hits) / len(hits) for locale, hits in caught.items()}
+    recall = score(samples, [[(f["type"], f["start"], f["end"]) for f in fs] for fs in found]).recall_by_source("PERSON")
     assert len(recall) == 10
     assert sum(recall.values()) / len(recall) >= MIN_RECALL_OVERALL
     low = {locale: share for locale, share in recall.items() if share < MIN_RECALL.get(locale, MIN_RECALL_ELSEWHERE)}

@@ -171,14 +171,15 @@ def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_in
     assert [b["gate"] for b in blocks] == ["scope_creep"] and blocks[0]["counts"]["scope_creep"] > 0
 
 
-@pytest.mark.parametrize("regressed, withheld", [
+@pytest.mark.parametrize("regressed", [
     # The engine finds nothing but private keys: the second layer withholds the rows it left shaped like a value
-    # (emails, numbers, keys), the leak scan blocks on the rest (names).
-    (lambda names: Redactor(detectors=DETECTORS[:1]), True),
-    # The engine forgets the directory: names are no shape the second layer knows; the leak scan finds them.
-    (lambda names: Redactor(detectors=DETECTORS), False),
+    # (emails, numbers, keys, names in pairs), and so many that the rate blocks the day.
+    lambda names: Redactor(detectors=DETECTORS[:1]),
+    # The engine forgets the directory: the second layer withholds the rows with a given name and a surname in a
+    # row, and the rate blocks the day.
+    lambda names: Redactor(detectors=DETECTORS),
 ], ids=["engine", "names"])
-def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, capsys, regressed, withheld):
+def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, capsys, regressed):
     """Fault injection into the privacy stage: an independent layer must catch what it lets through."""
     home, inbox = published.home, published.inbox
     before = readable_files(home)
@@ -186,9 +187,9 @@ def test_a_day_whose_redaction_regressed_is_blocked(published, monkeypatch, caps
     capsys.readouterr()
     assert _run(DAY) == EXIT_BLOCKED
     err = capsys.readouterr().err
-    blocked_by = {"training/assistant_turns:leak_scan", "training/interaction_steps:leak_scan"}
+    blocked_by = {"private/eligible_events:residual_risk"}
     assert {line.split()[2].rstrip(":") for line in err.splitlines() if line.startswith("GATE FAILED")} >= blocked_by
-    assert (counts_for(home, DAY)["excluded:residual_risk"] > 0) == withheld
+    assert counts_for(home, DAY)["excluded:residual_risk"] > 0
     assert readable_files(home) == before
     labels = [json.loads(line) for line in (inbox / "labels.jsonl").read_text().splitlines()]
     planted = {str(label["value"]) for label in labels if label["class"] in REDACTED_CLASSES}

@@ -12,6 +12,8 @@ lower precision:
   password on a command line (`-pS3cret9`, `--password x`);
 - `person_cue`: an honorific or a salutation before a capitalised word (`Dr. Okafor`, `Dear Priya`): a name
   the engine's name finders left;
+- `name_pair`: two capitalised words in a row, a given name and a surname of the Census lists (no cue, no
+  guard: `Rose Gold` is withheld too), found by a join of the rows' word pairs (`name_pair_rows_sql`);
 - `network_address`: a device address in dotted hex quads (`0050.56c0.0001`), or digits around a defanged dot
   (`10[.]0`, `(dot)`): shapes that are written to get past a filter;
 - `id_code`: a code of five or more alternating runs of letters and digits, six digits or more, a letter that is
@@ -26,6 +28,10 @@ the day (`sluice.gates.residual_risk`): the engine has regressed, or the day is 
 
 from __future__ import annotations
 
+import duckdb
+import pyarrow as pa
+
+from sluice.lexicons import census
 from sluice.redaction.normalize import fold_sql
 
 NAME = "residual_risk"
@@ -43,7 +49,9 @@ SIGNALS = {
 TOKEN = r"[A-Za-z0-9+_=-]{20,}"  # no "/": a path is not a token (a key written with "/" has long pieces)
 ID_CODE = r"[A-Za-z0-9]+"
 ID_CODE_RUNS = 5
-SIGNAL_NAMES = (*SIGNALS, "long_token", "id_code")
+SIGNAL_NAMES = (*SIGNALS, "long_token", "id_code", "name_pair")
+CAPITALISED_RUN = r"[A-Z][a-z]+(?: [A-Z][a-z]+)+"
+LEXICON = "residual_names"  # name, role ('given' or 'surname'): the Census lists, as this layer reads them
 
 
 def _id_code(view: str) -> str:
@@ -69,3 +77,24 @@ def signal_sql(columns: tuple[str, ...] = CONTENT_COLUMNS) -> str:
         arms.append(f"WHEN coalesce({_long_token(view)}, false) THEN 'long_token'")
         arms.append(f"WHEN coalesce({_id_code(view)}, false) THEN 'id_code'")
     return "CASE " + " ".join(arms) + " END"
+
+
+def load_lexicon(con: duckdb.DuckDBPyConnection) -> None:
+    """The Census given names and surnames as a table `residual_names` of the connection."""
+    given, surnames = census()
+    con.register("residual_incoming", pa.table({"name": [*given, *surnames], "role": ["given"] * len(given) + ["surname"] * len(surnames)}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LEXICON} AS SELECT * FROM residual_incoming")
+    con.unregister("residual_incoming")
+
+
+def name_pair_rows_sql(table: str, key: str, columns: tuple[str, ...] = CONTENT_COLUMNS) -> str:
+    """SQL: the `key` of each row of `table` where two capitalised words in a row of a content column are a
+    given name and a surname (`load_lexicon` first)."""
+    words = " UNION ALL ".join(
+        f"SELECT {key} AS k, string_split(unnest(regexp_extract_all({fold_sql(c)}, '{CAPITALISED_RUN}')), ' ') AS w FROM {table}"
+        for c in columns)
+    return f"""
+        SELECT DISTINCT k FROM (SELECT k, lower(w[i]) AS first, lower(w[i + 1]) AS second
+                                FROM (SELECT k, w, unnest(range(1, len(w))) AS i FROM ({words})))
+        JOIN {LEXICON} g ON g.name = first AND g.role = 'given'
+        JOIN {LEXICON} s ON s.name = second AND s.role = 'surname'"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sluice.redaction.validators import luhn
@@ -23,6 +24,38 @@ PROSE = [
     "I moved the meeting to the afternoon so the whole team can join from the other office",
     "Thanks, the fix works on my machine and the tests pass locally as well",
 ]
+
+
+@dataclass(frozen=True)
+class Score:
+    planted: Counter  # (type, source) -> values planted
+    caught: Counter  # (type, source) -> values a finding of their type covers
+    altered: int  # texts without a planted value that something was found in
+    clean: int
+
+    def recall(self, kinds=None, exclude_sources: tuple[str, ...] = ()) -> dict[str, float]:
+        """Recall per type (over every source but `exclude_sources`)."""
+        totals, hits = Counter(), Counter()
+        for (kind, source), n in self.planted.items():
+            if source not in exclude_sources and (kinds is None or kind in kinds):
+                totals[kind] += n
+                hits[kind] += self.caught[(kind, source)]
+        return {kind: hits[kind] / totals[kind] for kind in totals}
+
+    def recall_by_source(self, kind: str) -> dict[str, float]:
+        return {source: self.caught[(k, source)] / n for (k, source), n in self.planted.items() if k == kind}
+
+
+def score(samples: list["Sample"], findings: list[list[tuple[str, int, int]]]) -> Score:
+    """Score (type, start, end) findings per text against the samples' labels."""
+    planted, caught, altered = Counter(), Counter(), 0
+    for sample, found in zip(samples, findings):
+        altered += not sample.planted and bool(found)
+        for kind, value in sample.planted:
+            start = sample.text.find(value)
+            planted[(kind, sample.source)] += 1
+            caught[(kind, sample.source)] += any(t == kind and s <= start and start + len(value) <= e for t, s, e in found)
+    return Score(planted, caught, altered, sum(not s.planted for s in samples))
 
 
 @dataclass
@@ -181,4 +214,62 @@ def make_name_corpus(per_locale: int, seed: int = 0, locales: tuple[str, ...] = 
                      name if "{name}" in template else text[text.index(first):text.index(last) + len(last)])
             samples.append(Sample(text, [("PERSON", value)], source=locale))
     samples += [Sample(text) for text in CLEAN_TITLES + PROSE]
+    return samples
+
+
+# Values of every type from Faker's locales (another source than the engine's tests), in the texts people write,
+# labelled only when they are real values (Faker writes some that are not): a phone that is a valid number of its
+# country in libphonenumber's plan, a card with a valid Luhn checksum, an IBAN of its country's format and checksum.
+LOCALE_REGIONS = {"en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "es_ES": "ES", "it_IT": "IT", "nl_NL": "NL",
+                  "pt_BR": "BR", "en_IN": "IN", "pl_PL": "PL", "en_AU": "AU", "ja_JP": "JP"}
+CARD_TYPES = ("amex", "diners", "discover", "jcb15", "jcb16", "maestro", "mastercard", "visa13", "visa16", "visa19")
+VALUE_CONTEXTS = ["contact {value} about it", "my number is {value}, thanks", "({value})", "{value}, see above",
+                  "please use {value} from now on", "it says {value} on the form", "cc {value}", "sent to {value} yesterday"]
+
+
+def _locale_value(fake, rng: random.Random, kind: str) -> str | None:
+    """A value of `kind` as Faker writes it in its locale, or None when it is not a real one."""
+    import phonenumbers
+    from stdnum import iban
+
+    from sluice.redaction.validators import luhn
+
+    if kind == "PHONE":
+        value = fake.phone_number()
+        region = LOCALE_REGIONS[fake.locales[0]]
+        try:
+            return value if phonenumbers.is_valid_number(phonenumbers.parse(value.split("x")[0], region)) else None
+        except phonenumbers.NumberParseException:
+            return None
+    if kind == "CARD":
+        value = fake.credit_card_number(card_type=rng.choice(CARD_TYPES))
+        value = rng.choice([value, " ".join(value[i:i + 4] for i in range(0, len(value), 4)), "-".join(value[i:i + 4] for i in range(0, len(value), 4))])
+        return value if luhn(value) else None
+    if kind == "IBAN":
+        value = fake.iban()
+        return rng.choice([value, " ".join(value[i:i + 4] for i in range(0, len(value), 4))]) if iban.is_valid(value) else None
+    return {"EMAIL": fake.email, "SSN": fake.ssn, "IP": lambda: rng.choice([fake.ipv4_public(), fake.ipv6()]),
+            "MAC": fake.mac_address, "PERSON": lambda: f"{fake.first_name()} {fake.last_name()}"}[kind]()
+
+
+def make_locale_corpus(per_locale: int, seed: int = 0, locales: tuple[str, ...] = tuple(LOCALE_REGIONS)) -> list[Sample]:
+    """Per locale, `per_locale` texts each planting one real value of a type (SSNs in en_US, names outside any
+    directory) and as many look-alikes and clean texts. Needs Faker (the dev group)."""
+    from faker import Faker
+
+    rng = random.Random(seed)
+    kinds = ("EMAIL", "PHONE", "CARD", "IBAN", "IP", "MAC", "PERSON")
+    samples = []
+    for locale in locales:
+        fake = Faker(locale)
+        fake.seed_instance(seed)
+        for i in range(per_locale):
+            kind = ("SSN",) + kinds if locale == "en_US" else kinds
+            kind = kind[i % len(kind)]
+            value = _locale_value(fake, rng, kind)
+            if value is not None:
+                samples.append(Sample(f"{rng.choice(PROSE)}, {rng.choice(VALUE_CONTEXTS).format(value=value)}", [(kind, value)],
+                                      source=locale))
+            samples.append(Sample(f"{rng.choice(PROSE)}, {_lookalike(rng)} and {_lookalike(rng)}", lookalike=True, source=locale))
+            samples.append(Sample(rng.choice(PROSE) + ".", source=locale))
     return samples

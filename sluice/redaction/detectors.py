@@ -25,7 +25,8 @@ class Detector:
 
 
 # An extension after a phone number is part of it: `x123`, `ext. 12`, `extension 305`.
-EXTENSION = r"(?:,? ?(?i:x|ext\.?|extension) ?[0-9]{1,6}\b)?"
+# It ends the number where a word boundary would (`415-555-0172x12` has none before the `x`).
+END_OR_EXTENSION = r"(?:,? ?(?i:x|ext\.?|extension) ?[0-9]{1,6}\b|\b)"
 
 DETECTORS: tuple[Detector, ...] = (
     # Whole, or without its END line: the base64 lines after BEGIN.
@@ -63,9 +64,9 @@ DETECTORS: tuple[Detector, ...] = (
     # any words after a code and hide what they hold behind a failed candidate).
     Detector("iban", "IBAN", r"\b(?:[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?|(?i:[a-z]{2}[0-9]{2}[a-z0-9]{11,30}))\b",
              validators.iban),
-    # Any 13 to 19 digits, one separator (space, dash, dot, slash) at most between two: every network's length and
+    # Any 12 to 19 digits, one separator (space, dash, dot, slash) at most between two: every network's length and
     # grouping; the validator keeps issuer prefixes with a valid Luhn checksum.
-    Detector("card", "CARD", r"\b[2-6][0-9](?:[ ./-]?[0-9]){11,17}\b", validators.payment_card),
+    Detector("card", "CARD", r"\b[1-6][0-9](?:[ ./-]?[0-9]){10,17}\b", validators.payment_card),
     Detector("ssn", "SSN", r"\b[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}\b", validators.ssn),
     # Nine digits in a row are an SSN only where the text says so; the word stays readable.
     Detector("ssn_named", "SSN", r"(?i:\b(?:ssn|social security(?: number| no\.?)?)[ #:=]*)[0-9]{9}\b", validators.ssn,
@@ -77,21 +78,25 @@ DETECTORS: tuple[Detector, ...] = (
     # Ten digits in a row are a phone number where the text says so.
     Detector("phone_named", "PHONE", r"(?i:\b(?:call|phone|tel|mobile|cell|text|sms|fax|whatsapp|reach)(?: me)?[ :.#]*(?:at |on )?)"
              r"[0-9]{10}\b", validators.phone, keep_prefix=r"^(?i:[a-z ]+)[ :.#]*(?i:at |on )?"),
-    Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,4}[ .-]?[0-9]{2,4}\b" + EXTENSION,
+    Detector("phone_international", "PHONE", r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){1,6}[ .-]?[0-9]{2,4}" + END_OR_EXTENSION,
              validators.phone),
-    Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}\b"
-             + EXTENSION, validators.phone),
+    Detector("phone_us", "PHONE", r"(?:\b1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}"
+             + END_OR_EXTENSION, validators.phone),
     # Colon or dash pairs, or Cisco's dotted quads.
     Detector("mac", "MAC", r"\b(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b"),
     Detector("ipv6", "IP", r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}\b", validators.ip_address),
     # Dots, or dots defanged as threat reports write them: `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`.
     Detector("ipv4", "IP", r"\b(?:[0-9]{1,3}(?:\.|\[\.\]|\(\.\)|\{\.\}|(?i:\[dot\]|\(dot\)))){3}[0-9]{1,3}\b",
              validators.ip_address),
-    # National formats with a trunk 0 (or 00 and a country code), grouped, and India's 5 + 5 digits: a valid number of
+    # National formats: a trunk 0 (or 00 and a country code) grouped, or in parentheses, or ten or eleven digits in a
+    # row; India's 5 + 5, Poland's (and Spain's, Portugal's) 3 + 3 + 3 and 2 + 3 + 2 + 2, Brazil's (DDD) 9999-9999: a valid number of
     # one of their countries in libphonenumber's plan. Last, so that IPs, MACs and cards are taken first.
     Detector("phone_national", "PHONE",
-             r"(?:(?:\b0[0-9]{1,5}|\(0[1-9][0-9]{0,4}\))(?:[ .-][0-9]{1,8}){1,5}|\b[6-9][0-9]{4} [0-9]{5})\b" + EXTENSION,
-             validators.national_phone),
+             r"(?:\b0[0-9]{1,5}(?:[ .-][0-9]{1,8}){1,5}|\(0[1-9][0-9]{0,4}\)[ .-]?[0-9]{1,8}(?:[ .-][0-9]{1,8}){0,4}"
+             r"|\b0[1-9][0-9]{7,9}|\b[6-9][0-9]{4} [0-9]{5}|\b[1-9][0-9]{2} [0-9]{3} [0-9]{3}|\b[1-9][0-9] [0-9]{3} [0-9]{2} [0-9]{2}"
+             r"|(?:\([1-9][0-9]\) ?|\b[1-9][0-9] )9?[0-9]{4}-[0-9]{4})" + END_OR_EXTENSION, validators.national_phone),
+    # Ten digits in a row that are a valid North American number (area code and exchange in the plan).
+    Detector("phone_nanp_digits", "PHONE", r"\b[2-9][0-9]{2}[2-9][0-9]{6}\b", validators.nanp_phone),
 )
 
 # Every placeholder type, names included (found by `people.py`, not by a pattern).

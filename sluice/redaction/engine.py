@@ -160,15 +160,15 @@ class Redactor:
         self._python_pass(con)
         con.execute(f"DROP TABLE {REJECTED}")
         self._restore_originals(con, alignments)
-        con.execute(f"DROP VIEW {DETECT}")
+        con.execute(f"DROP TABLE {DETECT}")
         con.execute(f"DROP TABLE {VIEWS}")
         return dict(con.execute(f"SELECT f.type, count(*) FROM (SELECT unnest(findings) AS f FROM {OUTPUT}) GROUP BY 1").fetchall())
 
     def _hides_sql(self) -> str:
-        """SQL over a failed candidate `value` (and its `detector`): whether it holds, after its first
-        character, a match of another detector (one that may be valid: the span the candidate took hid it)."""
+        """SQL over a failed candidate `value` (and its `detector`): whether it holds a match of another detector (one
+        that may be valid: the span the candidate took hid it); unclassified, whether it does after its first character."""
         others = " ".join(
-            f"WHEN {i} THEN regexp_matches(value[2:], {_literal('|'.join(f'(?:{o.pattern})' for o in self.detectors if o is not d))})"
+            f"WHEN {i} THEN regexp_matches(value, {_literal('|'.join(f'(?:{o.pattern})' for o in self.detectors if o is not d))})"
             for i, d in enumerate(self.detectors))
         return f"CASE detector {others} ELSE regexp_matches(value[2:], {_literal(self.pattern)}) END"
 
@@ -187,7 +187,7 @@ class Redactor:
         con.register("redaction_incoming_views", pa.table(views, schema=pa.schema([("rid", pa.int64()), ("text", pa.string())])))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {VIEWS} AS SELECT * FROM redaction_incoming_views")
         con.unregister("redaction_incoming_views")
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW {DETECT} AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {DETECT} AS
                         SELECT i.rid, i.scope, i.ord, coalesce(v.text, i.text) AS text FROM {INPUT} i LEFT JOIN {VIEWS} v USING (rid)""")
         return alignments
 

@@ -24,13 +24,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib.resources import files
+from functools import lru_cache
 from typing import Protocol
 
 from wordfreq import zipf_frequency
 
+from sluice.lexicons import census
+
 RARE_ZIPF = 3.5  # under 3.5 per billion words (log10): `Priya`, `Okafor`, `Kowalski`, but also `Kubernetes`
+UNKNOWN_ZIPF = 2.0  # all but absent from English text (`Patberg`, `Lachmann`; `Dashboards` is 2.4): two such, a name
 STRONG_CUE_ZIPF = 4.5  # after a greeting or a relation, any capitalised word less common than `team` or `sir`
 MARGIN = 30.0  # a name-like word is borne by at least 30 times the share of people that it makes up of words
 HONORIFICS = frozenset({
@@ -45,12 +47,13 @@ RELATIONS = frozenset({
     "grandson", "granddaughter", "neighbour", "neighbor", "customer", "client", "patient", "tenant", "landlord",
     "named", "called",
 })
-WEAK_CUES = frozenset({"with", "cc", "ask", "tell", "told", "from", "to", "for", "and", "by", "met", "call", "ping", "email"})
+WEAK_CUES = frozenset({"with", "cc", "ask", "tell", "told", "from", "to", "for", "and", "by", "met", "call", "ping", "email",
+                       "contact", "is", "use"})
 SPEECH = frozenset({"said", "says", "wrote", "asked", "told", "mentioned", "emailed", "texted", "replied", "thinks",
                     "wants", "called", "complained", "reported"})
 PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "do", "dos", "das", "du", "del", "della", "la", "le",
                        "ter", "ten", "zu", "al", "el", "bin", "ibn"})
-WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:-[A-Za-z]+)*")
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")  # letters of any script: `Gieß`
 POSSESSIVE = re.compile(r"['’]s$")
 # Rows worth reading (RE2 and Python alike): two capitalised words in a row, a cue before a capitalised word,
 # a capitalised word before a verb of speech or a possessive.
@@ -65,19 +68,6 @@ class NameFinder(Protocol):
     candidate_sql: str  # an RE2 pattern: a text that does not match it has no name this finder would find
 
     def find(self, text: str) -> list[tuple[int, int, str]]: ...
-
-
-@cache
-def census() -> tuple[dict[str, float], dict[str, float]]:
-    """Share of US people bearing each given name and each surname (1990 Census, lower case, letters only)."""
-    def read(*resources: str) -> dict[str, float]:
-        shares: dict[str, float] = {}
-        for resource in resources:
-            for line in files("names").joinpath(resource).read_text().splitlines():
-                name, percent = line.split()[:2]
-                shares[name.lower()] = shares.get(name.lower(), 0.0) + float(percent) / 100 / len(resources)
-        return shares
-    return read("dist.male.first", "dist.female.first"), read("dist.all.last")
 
 
 def _key(word: str) -> str:
@@ -126,6 +116,8 @@ class LexiconNames:
 
     def _name_at(self, text: str, words: list[tuple[str, int, int]], i: int) -> int | None:
         """The index of the last word of a name that starts at word `i`, or None."""
+        if not words[i][0][0].isupper():
+            return None
         word = _bare(words[i][0])
         if not _capitalised(word):
             return None
@@ -143,8 +135,8 @@ class LexiconNames:
             second = _bare(words[last][0])
             if given and (cued or initial or self.name_like(word) or self.name_like(second) or _rare(second)):
                 return last  # `Grace Hopper`, `Will J. Long`, `with Rose Gold`, but not `Rose Gold Theme`
-            if rare and (cued or initial or (self.surname(second) and self.name_like(second))):
-                return last  # `Priya Patel`, `with Lekha Salvi`, `Oluwaseun A. Okafor`
+            if rare and (cued or initial or _common_below(second, UNKNOWN_ZIPF) or (self.surname(second) and self.name_like(second))):
+                return last  # `Priya Patel`, `with Lekha Salvi`, `Oluwaseun A. Okafor`, `Eberhardt Patberg`
         if strong:
             return i if given or _common_below(word, STRONG_CUE_ZIPF) else None  # `Dear Priya`, `thanks Liam`
         if after in SPEECH:
@@ -163,7 +155,7 @@ class LexiconNames:
                 and _adjacent(text, words[k], words[k + 1]) and self._surname_or_rare(words[k + 1][0]):
             k += 1  # a middle name
         for _ in range(2):  # surname particles: `van der`, `da`, `von`
-            if k + 1 < len(words) and words[k][0] in PARTICLES and _adjacent(text, words[k - 1], words[k]):
+            if k + 1 < len(words) and words[k][0].lower() in PARTICLES and _adjacent(text, words[k - 1], words[k]):
                 k += 1
         if k < len(words) and _adjacent(text, words[k - 1], words[k]) and self._surname_or_rare(words[k][0]):
             return k, initial

@@ -18,8 +18,9 @@ from stdnum.se import personnummer
 DIGITS = re.compile(r"\d")
 EXTENSION = re.compile(r"(?i)[ ,]*(?:x|ext\.?|extension)\s*[0-9]+$")
 DEFANGED_DOT = re.compile(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)")
-# Countries whose national numbers are written with a trunk 0 (or, for India, as 5 + 5 digits).
-NATIONAL_PHONE_REGIONS = ("GB", "DE", "FR", "IT", "NL", "BE", "CH", "AT", "IE", "SE", "AU", "NZ", "JP", "IN", "ZA")
+# Countries whose national formats the national phone detector reads.
+NATIONAL_PHONE_REGIONS = ("GB", "DE", "FR", "IT", "NL", "BE", "CH", "AT", "IE", "SE", "AU", "NZ", "JP", "IN", "ZA", "PL",
+                          "ES", "PT", "BR")
 NINO_PREFIX = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]")
 
 
@@ -38,14 +39,14 @@ NATIONAL_IDS = (
     (r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}", sin.is_valid),  # Canada
     (r"[2-9][0-9]{3} [0-9]{4} [0-9]{4}", aadhaar.is_valid),  # India
     (r"[12] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}", nir.is_valid),  # France
-    (r"(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}", personnummer.is_valid),  # Sweden
+    (r"(?:1[89]|20)?[0-9]{6}[-+][0-9]{4}", personnummer.is_valid),  # Sweden (a century of this era, or none)
     (r"[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]", nino),  # United Kingdom
 )
 
 
-def luhn(candidate: str) -> bool:
+def luhn(candidate: str, min_length: int = 13) -> bool:
     digits = [int(d) for d in DIGITS.findall(candidate)]
-    if not 13 <= len(digits) <= 19:
+    if not min_length <= len(digits) <= 19:
         return False
     total = 0
     for i, d in enumerate(reversed(digits)):
@@ -58,13 +59,16 @@ def luhn(candidate: str) -> bool:
 
 # Issuer prefixes: Visa, Mastercard (2- and 5-series), Amex, Diners, JCB, Discover, UnionPay, Maestro.
 CARD_PREFIXES = ("4", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27", "34", "37", "300", "301", "302",
-                 "303", "304", "305", "36", "38", "39", "35", "6011", "644", "645", "646", "647", "648", "649", "65", "62",
-                 "50", "56", "57", "58", "6")
+                 "303", "304", "305", "36", "38", "39", "35", "2131", "1800", "6011", "644", "645", "646", "647", "648", "649",
+                 "65", "62", "50", "56", "57", "58", "6")
+MAESTRO_PREFIXES = ("50", "56", "57", "58", "63", "67")  # the one network with 12-digit cards
 
 
 def payment_card(candidate: str) -> bool:
-    """A plausible issuer prefix, a length of 13 to 19 digits and a valid Luhn checksum."""
+    """A plausible issuer prefix, a length of 13 to 19 digits (12 for Maestro) and a valid Luhn checksum."""
     digits = "".join(DIGITS.findall(candidate))
+    if len(digits) == 12:
+        return digits.startswith(MAESTRO_PREFIXES) and luhn(digits, min_length=12)
     return digits.startswith(CARD_PREFIXES) and luhn(digits)
 
 
@@ -106,6 +110,11 @@ def national_phone(candidate: str) -> bool:
         except phonenumbers.NumberParseException:
             continue
     return False
+
+
+def nanp_phone(candidate: str) -> bool:
+    """Ten digits that are a valid North American number (libphonenumber's plan for its area codes)."""
+    return phonenumbers.is_valid_number(phonenumbers.parse(candidate, "US"))
 
 
 def national_id(candidate: str) -> bool:
