@@ -268,7 +268,7 @@ class Redactor:
             for (kind, prefix, finder), applied in zip(finders, applies):
                 if not applied:
                     continue
-                for start, end, who in finder.find(text):
+                for start, end, who in finder.find(_masked(text, findings)):
                     if any(start < f["end"] and f["start"] < end for f in findings):
                         continue
                     key = (scope, kind, prefix + identity(kind, who))
@@ -282,6 +282,13 @@ class Redactor:
             changed["text"].append(_replace(text, findings))
             changed["findings"].append(findings)
         _replace_output(con, changed)
+
+
+def _masked(text: str, findings: list[dict]) -> str:
+    """`text` with what is already found blanked out (same length, so offsets hold): a finder reads only the rest."""
+    for f in findings:
+        text = text[:f["start"]] + " " * (f["end"] - f["start"]) + text[f["end"]:]
+    return text
 
 
 def identity(kind: str, value: str) -> str:

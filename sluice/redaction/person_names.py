@@ -54,6 +54,7 @@ SPEECH = frozenset({"said", "says", "wrote", "asked", "told", "mentioned", "emai
 PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "do", "dos", "das", "du", "del", "della", "la", "le",
                        "ter", "ten", "zu", "al", "el", "bin", "ibn"})
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")  # letters of any script: `Gieß`
+UPPER = re.compile(r"[^\W\d_a-z]")  # a letter that is not lower case ASCII: an upper case one, or another script's
 POSSESSIVE = re.compile(r"['’]s$")
 # Rows worth reading (RE2 and Python alike): two capitalised words in a row, a cue before a capitalised word,
 # a capitalised word before a verb of speech or a possessive.
@@ -102,6 +103,8 @@ class LexiconNames:
         return _capitalised(word) and self.shares(word)[1] > 0
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
+        if not UPPER.search(text):
+            return []  # a name is capitalised
         words = [(m.group(0), m.start(), m.end()) for m in WORD.finditer(text)]
         found, i = [], 0
         while i < len(words):
