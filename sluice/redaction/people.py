@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from wordfreq import zipf_frequency
 
 from sluice.redaction.normalize import fold_text
+from sluice.redaction.spans import leftmost_longest
 
 COMMON_WORDS = frozenset({
     "will", "may", "mark", "long", "short", "young", "king", "black", "white", "green", "brown", "rose",
@@ -75,11 +76,7 @@ class PeopleIndex:
                 i = match[3]
             else:
                 i += 1
-        chosen: list[tuple[int, int, str]] = []
-        for f in sorted(found + self._find_in_pieces(text), key=lambda f: (f[0], f[0] - f[1])):  # leftmost, longest
-            if not any(f[0] < e and s < f[1] for s, e, _ in chosen):
-                chosen.append(f)
-        return chosen
+        return leftmost_longest(found + self._find_in_pieces(text))
 
     def _find_in_pieces(self, text: str) -> list[tuple[int, int, str]]:
         """Names inside tokens, by alphabetic pieces: two pieces of one name joined by nothing, a dash, an underscore,

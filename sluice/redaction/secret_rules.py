@@ -18,6 +18,8 @@ from functools import cache
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.settings import get_plugins, transient_settings
 
+from sluice.redaction.spans import leftmost_longest
+
 ENTROPY_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}  # detect-secrets' own defaults
 # Shapes the engine's RE2 detectors take in bulk already (and IPs, which are not secrets to it).
 LEFT_TO_THE_ENGINE = frozenset({"AWSKeyDetector", "GitHubTokenDetector", "GitLabTokenDetector", "SlackDetector",
@@ -57,12 +59,7 @@ class SecretRules:
         groups = [group for group, prefilter in (("keyword", _KEYWORD), ("provider", _PROVIDER)) if prefilter.search(text)]
         values = {secret.secret_value for group in groups for plugin in plugins()[group]
                   for secret in plugin.analyze_line(filename="text", line=text, line_number=1) if secret.secret_value}
-        spans = [(m.start(), m.end(), value) for value in values for m in re.finditer(re.escape(value), text)]
-        found: list[tuple[int, int, str]] = []
-        for start, end, value in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):  # leftmost, longest
-            if not any(start < e and s < end for s, e, _ in found):
-                found.append((start, end, value))
-        return found
+        return leftmost_longest([(m.start(), m.end(), value) for value in values for m in re.finditer(re.escape(value), text)])
 
 
 _KEYWORD, _PROVIDER = re.compile(KEYWORD_PREFILTER), re.compile(PROVIDER_PREFILTER)
