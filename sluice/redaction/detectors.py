@@ -56,7 +56,9 @@ DETECTORS: tuple[Detector, ...] = (
     # Provider keys the rule set (secret_rules.py) does not know: OpenAI's project and service keys, Google's, npm's.
     Detector("provider_key", "SECRET", r"\b(?:sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})"),
     Detector("aws_access_key", "SECRET", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
-    Detector("github_token", "SECRET", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+    # No upper bound on a token's length: a bounded repetition is a copy of its atom per count in RE2's program
+    # (`{36,255}` made the combined pattern's extraction half again as slow), and a longer token is a secret too.
+    Detector("github_token", "SECRET", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b"),
     Detector("gitlab_token", "SECRET", r"\bglpat-[A-Za-z0-9_-]{20,}"),
     Detector("slack_token", "SECRET", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     Detector("email", "EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
@@ -98,6 +100,9 @@ DETECTORS: tuple[Detector, ...] = (
     # Ten digits in a row that are a valid North American number (area code and exchange in the plan).
     Detector("phone_nanp_digits", "PHONE", r"\b[2-9][0-9]{2}[2-9][0-9]{6}\b", validators.nanp_phone),
 )
+
+# Types whose values are words, keys and addresses, not numbers: the engine scans for them in a pass of their own.
+WORD_TYPES = frozenset({"SECRET", "URL_TOKEN", "EMAIL"})
 
 # Every placeholder type, names included (found by `people.py`, not by a pattern).
 PLACEHOLDERS: tuple[str, ...] = (*dict.fromkeys(d.placeholder for d in DETECTORS), "PERSON")

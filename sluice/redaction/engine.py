@@ -21,8 +21,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -30,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from sluice.redaction import validators
-from sluice.redaction.detectors import DETECTORS, Detector
+from sluice.redaction.detectors import DETECTORS, WORD_TYPES, Detector
 from sluice.redaction.normalize import Alignment, detection_view, non_ascii_sql
 from sluice.redaction.people import PIECES_SQL, PeopleIndex
 from sluice.redaction.person_names import NameFinder, name_finder
@@ -65,7 +67,33 @@ class Redactor:
 
     @cached_property
     def pattern(self) -> str:
-        return "|".join(f"(?:{d.pattern})" for d in self.detectors)
+        return _alternation(self.detectors)
+
+    @cached_property
+    def parts(self) -> tuple[tuple[Detector, ...], ...]:
+        """The detectors in two parts, each scanned as one alternation: those of words, keys and addresses, and those
+        of numbers.
+
+        Speed only, the matches are the same: RE2 runs the two over a column in 0.4 times what the whole alternation
+        takes (its automaton for both at once has far more states); a text that only one part matches anywhere has
+        exactly that part's matches, and the few that both match are scanned with the whole.
+        """
+        parts = (tuple(d for d in self.detectors if d.placeholder in WORD_TYPES),
+                 tuple(d for d in self.detectors if d.placeholder not in WORD_TYPES))
+        return tuple(part for part in parts if part)
+
+    def _scan_sql(self, function: str) -> str:
+        """`function` (an RE2 list function) over `text` with the part of the pattern that row `hit_<i>` says matches."""
+        if len(self.parts) == 1:
+            return f"{function}(text, {_literal(self.pattern)})"
+        arms = " ".join(f"WHEN hit_{i} THEN {function}(text, {_literal(_alternation(part))})" for i, part in enumerate(self.parts))
+        several = " + ".join(f"hit_{i}::INT" for i in range(len(self.parts)))
+        return f"CASE WHEN {several} > 1 THEN {function}(text, {_literal(self.pattern)}) {arms} END"
+
+    def _matches_sql(self, value: str, leaving_out: Detector | None = None) -> str:
+        """SQL: whether `value` holds a match of any detector but `leaving_out` anywhere (a pass per part)."""
+        arms = [_alternation(d for d in part if d is not leaving_out) for part in self.parts]
+        return "(" + " OR ".join(f"regexp_matches({value}, {_literal(arm)})" for arm in arms if arm) + ")" if any(arms) else "false"
 
     def classify_sql(self) -> str:
         """SQL over `value`: the index of the first detector that fully matches it."""
@@ -89,12 +117,17 @@ class Redactor:
 
     def run(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """Redact `redaction_input` into `redaction_output` (changed rows only); counts by type."""
+        with collector_paused():
+            return self._run(con)
+
+    def _run(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         alignments = self._detection_views(con)
-        p = _literal(self.pattern)
         placeholders = "[" + ", ".join(_literal(d.placeholder) for d in self.detectors) + "]"
+        scanned = ", ".join(f"regexp_matches(text, {_literal(_alternation(part))}) AS hit_{i}" for i, part in enumerate(self.parts))
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE redaction_matches AS
-            SELECT rid, scope, ord, regexp_extract_all(text, {p}) AS hits FROM {DETECT} WHERE regexp_matches(text, {p})
+            SELECT rid, scope, ord, {self._scan_sql("regexp_extract_all")} AS hits, {self._scan_sql("regexp_split_to_array")} AS pieces
+            FROM (SELECT *, {scanned} FROM {DETECT}) WHERE {" OR ".join(f"hit_{i}" for i in range(len(self.parts)))}
         """)
         con.execute("""
             CREATE OR REPLACE TEMP TABLE redaction_hits AS
@@ -129,8 +162,7 @@ class Redactor:
                      list_sort(list({{'k': k, 'type': type, 'skip': length(prefix), 'placeholder': placeholder}})) AS found
               FROM numbered GROUP BY rid),
             rebuilt AS (
-              SELECT r.*, m.hits AS hit_values, regexp_split_to_array(i.text, {p}) AS pieces
-              FROM per_row r JOIN redaction_matches m USING (rid) JOIN {DETECT} i USING (rid)),
+              SELECT r.*, m.hits AS hit_values, m.pieces FROM per_row r JOIN redaction_matches m USING (rid)),
             replaced AS (
               SELECT *, list_transform(range(1, len(hit_values) + 1),
                                        n -> coalesce(replacement_of[n], hit_values[n])) AS replacements
@@ -167,10 +199,8 @@ class Redactor:
     def _hides_sql(self) -> str:
         """SQL over a failed candidate `value` (and its `detector`): whether it holds a match of another detector (one
         that may be valid: the span the candidate took hid it); unclassified, whether it does after its first character."""
-        others = " ".join(
-            f"WHEN {i} THEN regexp_matches(value, {_literal('|'.join(f'(?:{o.pattern})' for o in self.detectors if o is not d))})"
-            for i, d in enumerate(self.detectors))
-        return f"CASE detector {others} ELSE regexp_matches(value[2:], {_literal(self.pattern)}) END"
+        others = " ".join(f"WHEN {i} THEN {self._matches_sql('value', leaving_out=d)}" for i, d in enumerate(self.detectors))
+        return f"CASE detector {others} ELSE {self._matches_sql('value[2:]')} END"
 
     @staticmethod
     def _detection_views(con: duckdb.DuckDBPyConnection) -> dict[int, Alignment]:
@@ -226,7 +256,7 @@ class Redactor:
         RE2 prefilter. Rescans: the rows where a failed candidate holds another detector's match.
         """
         if isinstance(finder, Rescan):
-            return f"rid IN (SELECT rid FROM {REJECTED})"
+            return "rejected IS NOT NULL"
         if not isinstance(finder, PeopleIndex):
             return f"regexp_matches({text}, {_literal(finder.candidate_sql)})"
         if len(finder.pieces) <= MAX_REGEX_PIECES:
@@ -249,7 +279,8 @@ class Redactor:
         rows = con.execute(f"""
             SELECT rid, scope, view, findings, applies FROM (
               SELECT i.rid, i.scope, i.ord, i.text AS view, o.findings, [{applies}] AS applies
-              FROM {DETECT} i LEFT JOIN {OUTPUT} o USING (rid))
+              FROM {DETECT} i LEFT JOIN {OUTPUT} o USING (rid)
+              LEFT JOIN (SELECT rid, true AS rejected FROM {REJECTED}) USING (rid))
             WHERE list_bool_or(applies)
             ORDER BY scope, ord, rid
         """).fetchall()
@@ -282,6 +313,24 @@ class Redactor:
             changed["text"].append(_replace(text, findings))
             changed["findings"].append(findings)
         _replace_output(con, changed)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the engine allocates in bulk (rows, findings, values): none of it
+    is cyclic garbage, and every collection would walk the caller's whole heap (on 235k texts beside the objects
+    that made them, a seventh of the time went to collections)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _alternation(detectors: Iterable[Detector]) -> str:
+    return "|".join(f"(?:{d.pattern})" for d in detectors)
 
 
 def _masked(text: str, findings: list[dict]) -> str:
@@ -347,20 +396,22 @@ def redact_texts(texts: list[str], redactor: Redactor, scopes: list[str] | None 
                  with_findings: bool = False) -> tuple[list[str], list[list[dict]]]:
     """Redact texts in an in-memory DuckDB: the texts, and (if asked) each one's findings
     as `{type, start, end}` offsets into the input."""
-    table = pa.table({"rid": range(len(texts)), "scope": scopes or [""] * len(texts), "ord": range(len(texts)), "text": texts},
-                     schema=pa.schema([("rid", pa.int64()), ("scope", pa.string()), ("ord", pa.int64()), ("text", pa.string())]))
-    with duckdb.connect() as con:
+    table = pa.table({"scope": scopes or [""] * len(texts), "text": texts}, schema=pa.schema([("scope", pa.string()), ("text", pa.string())]))
+    with duckdb.connect() as con, collector_paused():
         con.register("incoming", table)
-        con.execute(f"CREATE TEMP TABLE {INPUT} AS SELECT * FROM incoming")  # row groups: scanned by every thread
+        # Numbered by position in DuckDB (a Python range made into an Arrow array costs more than redacting 10k texts);
+        # a table of row groups, scanned by every thread.
+        con.execute(f"CREATE TEMP TABLE {INPUT} AS SELECT n.range AS rid, i.scope, n.range AS ord, i.text"
+                    f" FROM range({len(texts)}) n POSITIONAL JOIN incoming i")
         redactor.run(con)
         changed = con.execute(f"""
             SELECT rid, text, list_transform(findings, f -> {{'type': f.type, 'start': f.start, 'end': f.end}}) AS findings
-            FROM {OUTPUT}""").fetch_arrow_table()
-    out_texts, out_findings = list(texts), [[] for _ in texts] if with_findings else []
-    rids = changed["rid"].to_pylist()
-    for rid, text in zip(rids, changed["text"].to_pylist()):
-        out_texts[rid] = text
-    if with_findings:
-        for rid, found in zip(rids, changed["findings"].to_pylist()):
-            out_findings[rid] = found
+            FROM {OUTPUT}""").to_arrow_table()
+        out_texts, out_findings = list(texts), [[] for _ in texts] if with_findings else []
+        rids = changed["rid"].to_pylist()
+        for rid, text in zip(rids, changed["text"].to_pylist()):
+            out_texts[rid] = text
+        if with_findings:
+            for rid, found in zip(rids, changed["findings"].to_pylist()):
+                out_findings[rid] = found
     return out_texts, out_findings

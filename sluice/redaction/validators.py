@@ -44,17 +44,14 @@ NATIONAL_IDS = (
 )
 
 
+DOUBLED = str.maketrans("0123456789", "0246813579")  # each digit doubled, its two digits summed
+
+
 def luhn(candidate: str, min_length: int = 13) -> bool:
-    digits = [int(d) for d in DIGITS.findall(candidate)]
+    digits = "".join(DIGITS.findall(candidate))
     if not min_length <= len(digits) <= 19:
         return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return total % 10 == 0
+    return (sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2].translate(DOUBLED)))) % 10 == 0
 
 
 # Issuer prefixes: Visa, Mastercard (2- and 5-series), Amex, Diners, JCB, Discover, UnionPay, Maestro.
@@ -123,9 +120,10 @@ def national_id(candidate: str) -> bool:
     return any(re.fullmatch(shape, candidate) and valid(candidate) for shape, valid in NATIONAL_IDS)
 
 
-
 def ip_address(candidate: str) -> bool:
     """An IP address, also written defanged (`10[.]0[.]0[.]1`, `(dot)`)."""
+    if ":" in candidate and "::" not in candidate and candidate.count(":") != 7:
+        return False  # an IPv6 address has eight groups or a `::` (times like `10:30:00` are most candidates)
     try:
         ipaddress.ip_address(DEFANGED_DOT.sub(".", candidate))
     except ValueError:
