@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from sluice.errors import SluiceError
 from sluice.policy import residual_risk
-from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
+from sluice.policy.exclusions import URL_HOST_SQL, excluded_by_sql, host_view_sql, ordered_exclusions, register_host_view
 from sluice.policy.identifiers import published_values_sql, url_sql
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table
@@ -27,10 +27,7 @@ from sluice.policy.scope import ScopeManifest
 from sluice.policy.sensitivity import dss_context_sql
 from sluice.redaction.detectors import PLACEHOLDERS
 from sluice.redaction.engine import INPUT, OUTPUT, Redactor
-from sluice.redaction.normalize import fold_sql
 
-# The URL's host as exclusion rules compare it: in the detection view, lower case, without a trailing dot.
-URL_HOST_SQL = f"rtrim(lower(regexp_extract({fold_sql('url')}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1)), '.')"
 PSEUDONYMISED = {"employee": "employee_id", "device": "device_id", "session": "session_id", "conversation": "conversation_id"}
 REDACTED_COLUMNS = ("text", "window_title", "url")  # stored as text_redacted, title_redacted, url_redacted
 
@@ -98,16 +95,18 @@ def _redact_column(con: duckdb.DuckDBPyConnection, redactor: Redactor, column: s
 def judge_events(con: duckdb.DuckDBPyConnection, day: date, manifest: ScopeManifest) -> None:
     """Temp table `judged_events`: day D's valid events with the directory, derived columns and
     `excluded_by`, the first rule that drops each (NULL: promoted)."""
+    register_host_view(con)  # what host_view_sql calls on punycode hosts
     # The DSS context is a window over each session (and the previous day's tail): computed on the columns it
     # reads and joined back (event_id is unique within a day's events), so the window does not carry every column.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged_events AS
         SELECT *, {excluded_by_sql(manifest)} AS excluded_by
-        FROM (SELECT e.*, d.consent, d.team, {URL_HOST_SQL} AS url_host, c.dss_context, {KEY_CLASS_SQL} AS key_class
-              FROM events e LEFT JOIN directory d USING (employee_id)
-              JOIN ({dss_context_sql()}) c
-                USING (event_id)
-              WHERE e.partition_date = $day)
+        FROM (SELECT * EXCLUDE (host), {host_view_sql('host')} AS url_host
+              FROM (SELECT e.*, d.consent, d.team, {URL_HOST_SQL} AS host, c.dss_context, {KEY_CLASS_SQL} AS key_class
+                    FROM events e LEFT JOIN directory d USING (employee_id)
+                    JOIN ({dss_context_sql()}) c
+                      USING (event_id)
+                    WHERE e.partition_date = $day))
     """, {"day": day})
 
 

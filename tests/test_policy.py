@@ -5,7 +5,7 @@ import hashlib
 import duckdb
 import pytest
 
-from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
+from sluice.policy.exclusions import URL_HOST_SQL, excluded_by_sql, host_view, host_view_sql, ordered_exclusions, register_host_view
 from sluice.policy.keystrokes import KEY_CLASS_SQL, KEY_CLASSES
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import default_manifest
@@ -155,9 +155,23 @@ def test_excluded_apps_are_recognised_under_their_aliases(app, rule):
     ("https://web.whatsapp.com./", "personal_messaging"), ("https://WWW.Messenger.com/t/1", "personal_messaging"),
     ("https://m.messenger.com/", "personal_messaging"), ("https://acme.ｍｙｗｏｒｋｄａｙ.com/review", "personnel_system"),
     ("https://acme.myworkday.com./review", "personnel_system"), ("https://notmyworkday.com/", None),
+    # Punycode (ACE) labels, decoded: of an ASCII label, of fullwidth letters, with the prefix in capitals or fullwidth.
+    ("https://web.xn--whatsapp-.com/", "personal_messaging"),
+    (f"https://web.xn--{'ｗｈａｔｓａｐｐ'.encode('punycode').decode()}.com/", "personal_messaging"),
+    ("https://XN--MESSENGER-.COM/t/1", "personal_messaging"), ("https://acme.ｘｎ－－myworkday-.com/", "personnel_system"),
+    ("https://xn--bcher-kva.example/", None), ("https://xn--zz-.invalid-label/", None),
 ])
 def test_excluded_domains_are_recognised_under_their_aliases(url, rule):
-    from sluice.transforms import URL_HOST_SQL
-
-    host = duckdb.execute(f"SELECT {URL_HOST_SQL} FROM (SELECT ?::VARCHAR AS url)", [url]).fetchone()[0]
+    con = duckdb.connect()
+    register_host_view(con)
+    host = con.execute(f"SELECT {host_view_sql('host')} FROM (SELECT {URL_HOST_SQL} AS host FROM (SELECT ?::VARCHAR AS url))",
+                       [url]).fetchone()[0]
     assert _excluded_by(url_host=host) == rule
+
+
+@pytest.mark.parametrize("host, view", [
+    ("web.xn--whatsapp-.com", "web.whatsapp.com"), ("xn--bcher-kva.de", "bucher.de"), ("xn--ls8h.la", "\U0001f4a9.la"),
+    ("xn--#bad.com", "xn--#bad.com"), ("plain.example", "plain.example"),
+])
+def test_host_view_decodes_punycode_labels_and_keeps_what_does_not_decode(host, view):
+    assert host_view(host) == view

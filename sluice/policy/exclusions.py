@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import duckdb
+from duckdb.sqltypes import VARCHAR
+
 from sluice.policy.scope import Excluded, ScopeManifest
 from sluice.redaction.normalize import fold_sql, fold_text
 
@@ -45,6 +48,37 @@ def _app_words(apps: tuple[str, ...]) -> set[str]:
         if pieces:
             words.add(pieces[-1])
     return words
+
+
+HOST_VIEW_FUNCTION = "sluice_host_view"
+# The URL's host as the domain rules compare it: in the detection view, lower case, without a trailing dot;
+# then `host_view_sql` decodes its punycode labels (`xn--`, the ACE form of a Unicode label).
+URL_HOST_SQL = f"rtrim(lower(regexp_extract({fold_sql('url')}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)', 1)), '.')"
+
+
+def host_view_sql(host: str) -> str:
+    """SQL over a column `host` (as `URL_HOST_SQL` reads it): with punycode labels decoded (in Python, those hosts only)."""
+    return f"CASE WHEN contains({host}, 'xn--') THEN {HOST_VIEW_FUNCTION}({host}) ELSE {host} END"
+
+
+def host_view(host: str) -> str:
+    """A host with each punycode label decoded, in the detection view, lower case (`web.xn--whatsapp-.com`, or
+    the ACE form of a fullwidth `ｗｈａｔｓａｐｐ`: `web.whatsapp.com`). A label that does not decode stays as written."""
+    labels = []
+    for label in host.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = label[4:].encode("ascii").decode("punycode")
+            except UnicodeError:
+                pass
+        labels.append(label)
+    return fold_text(".".join(labels)).lower().rstrip(".")
+
+
+def register_host_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Make `host_view` callable from the connection's SQL (what `host_view_sql` calls)."""
+    if not con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [HOST_VIEW_FUNCTION]).fetchone()[0]:
+        con.create_function(HOST_VIEW_FUNCTION, host_view, [VARCHAR], VARCHAR)
 
 
 def app_or_domain(excluded: Excluded) -> str:
