@@ -193,3 +193,42 @@ APPS = [Variant("identifier_fields", "APP_OTHER", app, app, bare, field="app") f
 
 CORPUS = UNICODE + SEPARATORS + FORMATS + NAMES + SECRETS + URL_PARAMS + SHADOWING + APPS
 CATEGORIES = sorted({v.category for v in CORPUS})
+
+
+@dataclass(frozen=True)
+class Aliased:
+    """A window focus that a rule excludes, written under an alias of what the rule lists: its title carries a
+    canary that no published file may hold (were the event promoted, the title would be published)."""
+    category: str
+    rule: str
+    app: str
+    url: str | None = None
+    title: str = "Inbox"
+
+    def canary(self, n: int) -> str:
+        return f"red-team canary {n:03d}"
+
+
+# Personal messaging apps, HR and review systems under other ids and hosts, and personnel talk in disguise.
+ALIASES = [
+    Aliased("catalog_aliases:apps", "personal_messaging", "WHATSAPP"),
+    Aliased("catalog_aliases:apps", "personal_messaging", "Telegram.app"),
+    Aliased("catalog_aliases:apps", "personal_messaging", "org.telegram.desktop.beta"),
+    Aliased("catalog_aliases:apps", "personal_messaging", fullwidth("WhatsApp.exe")),
+    Aliased("catalog_aliases:apps", "personnel_system", f"Work{ZWSP}day.exe"),
+    Aliased("catalog_aliases:apps", "personnel_system", "com.workday.mobile"),
+    Aliased("catalog_aliases:domains", "personal_messaging", "chrome.exe", "https://web.whatsapp.com./"),
+    Aliased("catalog_aliases:domains", "personal_messaging", "chrome.exe", "https://WWW.Messenger.com/t/1"),
+    Aliased("catalog_aliases:domains", "personal_messaging", "chrome.exe", "https://m.messenger.com/"),
+    Aliased("catalog_aliases:domains", "personnel_system", "chrome.exe", f"https://acme.{fullwidth('myworkday')}.com/review"),
+    Aliased("catalog_aliases:punycode", "personal_messaging", "chrome.exe", "https://web.xn--whatsapp-.com/"),
+    Aliased("catalog_aliases:punycode", "personal_messaging", "chrome.exe",
+            f"https://web.xn--{fullwidth('whatsapp').encode('punycode').decode()}.com/"),
+    Aliased("catalog_aliases:punycode", "personal_messaging", "chrome.exe", "https://XN--MESSENGER-.COM/t/1"),
+    Aliased("catalog_aliases:punycode", "personnel_system", "chrome.exe", "https://acme.xn--myworkday-.com/"),
+    Aliased("catalog_aliases:personnel_talk", "personnel_content", "code.exe", None, f"his performance{NBSP}improvement plan"),
+    Aliased("catalog_aliases:personnel_talk", "personnel_content", "code.exe", None, "the perf-review is due"),
+    Aliased("catalog_aliases:personnel_talk", "personnel_content", "code.exe", None, f"cali{SHY}bration notes"),
+    Aliased("catalog_aliases:personnel_talk", "personnel_content", "code.exe", None, "a pay\u2011raise for Sam"),
+    Aliased("catalog_aliases:personnel_talk", "personnel_content", "code.exe", None, fullwidth("performance review")),
+]

@@ -12,10 +12,11 @@ import csv
 import gzip
 import json
 import uuid
+from collections import Counter
 
 import duckdb
 import pytest
-from adversarial import CATEGORIES, CORPUS, DIRECTORY, Variant
+from adversarial import ALIASES, CATEGORIES, CORPUS, DIRECTORY, Aliased, Variant
 from conftest import DAY
 from helpers import counts_for, files_bytes, published_values
 
@@ -59,9 +60,15 @@ def test_an_app_that_carries_a_name_an_id_or_a_number_is_not_published_as_sent(v
     assert con.execute(published_values_sql("app", "events")).fetchall() == [(variant.text, "<APP_OTHER>")]
 
 
-def _plant(inbox, variants: list[Variant]) -> int:
+def test_the_aliases_cover_each_category_three_times_over():
+    for category in {a.category for a in ALIASES}:
+        assert len([a for a in ALIASES if a.category == category]) >= 3, category
+
+
+def _plant(inbox, variants: list[Variant], aliases: list[Aliased] = ()) -> int:
     """The variants as assistant prompts of a consenting employee, in a batch of their own, on a session of
-    their own (no window context: nothing excludes them); DIRECTORY joins the directory (never consented)."""
+    their own (no window context: nothing excludes them); DIRECTORY joins the directory (never consented).
+    The aliases as window focuses of the same employee on another session, each titled with its canary."""
     with (inbox / "directory.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     author = next(r for r in rows if r["consent"] == "granted")
@@ -76,18 +83,28 @@ def _plant(inbox, variants: list[Variant]) -> int:
                "app": v.text if v.field == "app" else "assistant",
                "payload": {"conversation_id": f"red-team-{i}", "text": v.text if v.field == "text" else "hello"}}
               for i, v in enumerate(variants)]
+    events += [{"schema_version": "1", "event_id": str(uuid.UUID(int=0xA11A5000 + i, version=4)),
+                "ts": f"{DAY.isoformat()}T13:00:{i:02d}.000Z", "employee_id": author["employee_id"], "device_id": device,
+                "session_id": "red-team-aliases", "region": "US", "event_type": "window_focus", "app": a.app,
+                "window_title": f"{a.title} {a.canary(i)}", **({"url": a.url} if a.url else {}), "payload": {}}
+               for i, a in enumerate(aliases)]
     batch = inbox / "raw" / f"date={DAY.isoformat()}" / f"device={device}" / "red-team.jsonl.gz"
     batch.write_bytes(gzip.compress("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events).encode()))
-    return len(events)
+    return len(variants)
 
 
 def test_no_variant_reaches_a_published_file(published):
-    """Every variant is published redacted (none withheld), and none is in any published file."""
+    """Every variant is published redacted (none withheld), and none is in any published file; every alias is
+    excluded by its rule, and no canary of theirs is published."""
     home = published.home
     rows_before = published_marker(home, DAY)["tables"]["assistant_turns"]["rows"]
-    withheld_before = counts_for(home, DAY)["excluded:residual_risk"]
-    planted = _plant(published.inbox, CORPUS)
+    before = counts_for(home, DAY)
+    withheld_before = before["excluded:residual_risk"]
+    planted = _plant(published.inbox, CORPUS, ALIASES)
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
+    after = counts_for(home, DAY)
+    rules = Counter(a.rule for a in ALIASES)
+    assert {rule: after[f"excluded:{rule}"] - before[f"excluded:{rule}"] for rule in rules} == dict(rules)
     rows = published_marker(home, DAY)["tables"]["assistant_turns"]["rows"] - rows_before
     withheld = counts_for(home, DAY)["excluded:residual_risk"] - withheld_before
     assert rows == planted and withheld == 0
@@ -98,5 +115,7 @@ def test_no_variant_reaches_a_published_file(published):
     assert leaked == [], f"values of {len(leaked)} categories published"
     published_bytes = b"".join(files_bytes(home.training).values()) + home.analytics_db.read_bytes()
     assert not [v for v in CORPUS if v.value.encode() in published_bytes]
+    canaries = [a.category for i, a in enumerate(ALIASES) if a.canary(i) in values or a.canary(i).encode() in published_bytes]
+    assert canaries == [], f"aliases of {len(set(canaries))} categories published"
     publication = [r for r in audit.read(home.audit_log) if r["action"] == "publish"][-1]
     assert publication["excluded"].get("residual_risk", 0) == withheld_before  # nothing more withheld
