@@ -1,4 +1,9 @@
-"""The one code location: assets by zone, the daily job and schedule, resources from env vars."""
+"""The one code location: assets by zone, the daily job and schedule, resources from env vars.
+
+Loading it reads the environment and writes nothing: the local defaults (home, keys) are applied by the
+resources when a run starts, and by the `sluice` command. `defs` is built when Dagster loads the location
+(`dagster dev -w workspace.yaml`); `build_definitions()` builds it anew, under the environment of the moment.
+"""
 
 import sys
 from pathlib import Path
@@ -13,24 +18,28 @@ from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, SluiceDbtCliResource, sluice_resource
 from orchestration.schedules import daily_schedule, retention_schedule
 from orchestration.sensors import late_batch_sensor, s3_capture_sensor, shards_done_sensor
-from sluice.settings import configure
-
-configure()  # local defaults for what the environment does not set (never overrides it)
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
-defs = dg.Definitions(
-    assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish, lifecycle]),
-            *([shards.validated_shard] if SHARDS > 1 else [])],
-    asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
-    jobs=[daily_publish, erasure, retention, *([day_shards] if SHARDS > 1 else [])],
-    schedules=[daily_schedule, retention_schedule],
-    sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
-    resources={
-        "sluice": sluice_resource(),
-        "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-        "expectations": ExpectationsResource(),
-        "s3": S3Resource(),  # boto3's own configuration: AWS_* env vars, AWS_ENDPOINT_URL included
-    },
-    executor=dg.in_process_executor,
-)
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish, lifecycle]),
+                *([shards.validated_shard] if SHARDS > 1 else [])],
+        asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
+        jobs=[daily_publish, erasure, retention, *([day_shards] if SHARDS > 1 else [])],
+        schedules=[daily_schedule, retention_schedule],
+        sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
+        resources={
+            "sluice": sluice_resource(),
+            "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            "expectations": ExpectationsResource(),
+            "s3": S3Resource(),  # boto3's own configuration: AWS_* env vars, AWS_ENDPOINT_URL included
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

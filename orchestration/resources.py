@@ -1,5 +1,6 @@
-"""Dagster resources: every setting and secret arrives through `EnvVar` (see `sluice/settings.py`),
-or, for the two keys in production, from AWS Secrets Manager through dagster-aws."""
+"""Dagster resources: every setting and secret the environment gives arrives through `EnvVar` (see
+`sluice/settings.py`), or, for the two keys in production, from AWS Secrets Manager through dagster-aws;
+what it leaves unset takes the embedded default when a run starts. Nothing is read or written at import."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ import duckdb
 from dagster_aws.secretsmanager import SecretsManagerSecretsResource
 from dagster_dbt import DbtCliResource
 from packaging import version
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
 
 from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
-from sluice.home import SluiceHome
+from sluice.home import DEFAULT_HOME, SluiceHome
 from sluice.errors import SluiceError
-from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys
-from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, ERASURES_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, RAW_ENV, SHARDS_ROOT_ENV,
-                             dbt_profile_env)
+from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys, local_keys
+from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, ERASURES_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, HOME_ENV, RAW_ENV,
+                             SHARDS_ROOT_ENV, dbt_profile_env)
 from sluice.s3 import S3Location, attach_s3, is_s3, kms_key_for
 from sluice.shards import use_parquet_key
 from sluice.warehouse import private_zone, scratch_zone
@@ -47,11 +48,15 @@ def load_keys(encryption_key: str, pseudonym_key: str, key_secrets: str) -> Keys
 
 class SluiceResource(dg.ConfigurableResource):
     """Where the zones live (`SLUICE_HOME`), the raw root (folder or s3://), the directory, the
-    optional S3 training export, and the keys (env vars, or Secrets Manager names)."""
+    optional S3 training export, and the keys (env vars, or Secrets Manager names).
 
-    home: str
-    raw_root: str
-    directory: str
+    What is left unset takes the embedded default when a run starts: the home `./.sluice`, the raw root and
+    the directory in its `inbox/`, the keys generated once into its `keys/` (0600).
+    """
+
+    home: str = ""
+    raw_root: str = ""
+    directory: str = ""
     export_root: str = ""  # s3://bucket/prefix: the training zone is exported there after publishing
     export_kms_key_id: str = ""  # SSE-KMS key of the exported objects (default: the bucket's)
     allow_sse_s3: str = "false"  # "true" accepts SSE-S3 (AES256) buckets instead of SSE-KMS
@@ -62,14 +67,28 @@ class SluiceResource(dg.ConfigurableResource):
     erasures: str = ""  # CSV of erasure requests (employee_id, requested_at); withdrawn consent needs none
     _keys: Keys | None = PrivateAttr(default=None)
 
+    @model_validator(mode="after")
+    def _embedded_defaults(self) -> "SluiceResource":
+        """The local defaults, once the values are known (a definition's `EnvVar` is resolved when a run starts)."""
+        if not any(isinstance(value, dg.EnvVar) for value in (self.home, self.raw_root, self.directory)):
+            home = SluiceHome(Path(self.home or DEFAULT_HOME).absolute())
+            object.__setattr__(self, "home", str(home.root))
+            object.__setattr__(self, "raw_root", self.raw_root or str(home.inbox / "raw"))
+            object.__setattr__(self, "directory", self.directory or str(home.inbox / "directory.csv"))
+        return self
+
     @property
     def layout(self) -> SluiceHome:
         return SluiceHome(Path(self.home)).ensure()
 
     def secret_keys(self) -> Keys:
-        """Resolved on first use (Secrets Manager is asked once per process), never logged."""
+        """Resolved on first use (Secrets Manager is asked once per process), never logged; on the local default
+        (no key given, no secrets named), read from the home's `keys/`, made there the first time."""
         if self._keys is None:
-            self._keys = load_keys(self.encryption_key, self.pseudonym_key, self.key_secrets)
+            if not (self.encryption_key or self.pseudonym_key or self.key_secrets):
+                self._keys = local_keys(self.layout.keys)
+            else:
+                self._keys = load_keys(self.encryption_key, self.pseudonym_key, self.key_secrets)
         return self._keys
 
     def sse_s3_allowed(self) -> bool:
@@ -161,17 +180,13 @@ class ExpectationsResource(dg.ConfigurableResource):
         return validate(df, load_suite(suite, Path(self.suites_dir)))
 
 
+SETTINGS = {"home": HOME_ENV, "raw_root": RAW_ENV, "directory": DIRECTORY_ENV, "export_root": EXPORT_ENV,
+            "export_kms_key_id": EXPORT_KMS_KEY_ENV, "allow_sse_s3": ALLOW_SSE_S3_ENV, "encryption_key": ENCRYPTION_KEY_ENV,
+            "pseudonym_key": PSEUDONYM_KEY_ENV, "key_secrets": KEY_SECRETS_ENV, "shards_root": SHARDS_ROOT_ENV,
+            "erasures": ERASURES_ENV}
+
+
 def sluice_resource() -> SluiceResource:
-    return SluiceResource(
-        home=dg.EnvVar("SLUICE_HOME"),
-        raw_root=dg.EnvVar(RAW_ENV),
-        directory=dg.EnvVar(DIRECTORY_ENV),
-        export_root=dg.EnvVar(EXPORT_ENV),
-        export_kms_key_id=dg.EnvVar(EXPORT_KMS_KEY_ENV),
-        allow_sse_s3=dg.EnvVar(ALLOW_SSE_S3_ENV),
-        encryption_key=dg.EnvVar(ENCRYPTION_KEY_ENV),
-        pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
-        key_secrets=dg.EnvVar(KEY_SECRETS_ENV),
-        shards_root=dg.EnvVar(SHARDS_ROOT_ENV),
-        erasures=dg.EnvVar(ERASURES_ENV),
-    )
+    """Each setting the environment gives, as an `EnvVar` (resolved when a run starts, never written into run config);
+    the others left to the resource's defaults."""
+    return SluiceResource(**{field: dg.EnvVar(name) for field, name in SETTINGS.items() if os.environ.get(name)})

@@ -122,9 +122,9 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey) -> DayOutcome:
-    from orchestration.definitions import defs
+    from orchestration import definitions
 
-    job = defs.resolve_job_def(job_name)
+    job = definitions.build_definitions().resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         release_dead_runs(instance)
         result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,

@@ -14,6 +14,7 @@ from pathlib import Path
 from sluice.errors import STORAGE_CODES, STORAGE_HINT, SluiceError, storage_error
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 3
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # workspace.yaml, orchestration/, assets/, dbt_project/
 
 
 def _date(text: str) -> date:
@@ -188,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             stats = simulate(day, args.employees, layout.inbox, seed=args.seed, events_per_employee=args.events_per_employee)
             print(f"simulated {stats['events']:,} events from {stats['employees']} employees into {layout.inbox}")
             return run_and_report(day)
-        os.execvp("dagster", ["dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(args.port)])
+        # The venv's own dagster, by path (whatever PATH says), over the project's workspace (from any directory).
+        os.chdir(PROJECT_ROOT)
+        os.execv(Path(sys.executable).parent / "dagster",
+                 ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)])
     except OSError as exc:  # the home's storage: full, read-only
         return _fail(storage_error(exc))
     except SluiceError as exc:

@@ -1,8 +1,9 @@
 """Secrets: the private-zone encryption key and the pseudonym (HMAC) key.
 
 Keys come from the environment (`SLUICE_ENCRYPTION_KEY`, `SLUICE_PSEUDONYM_KEY`). For the
-local default, `ensure_keys` generates them once into `$SLUICE_HOME/keys/` (mode 0600)
-and exports them to the process environment, where Dagster resources read them via EnvVar.
+local default they are generated once into `$SLUICE_HOME/keys/` (mode 0600): read there by the
+resource when a run starts (`local_keys`), or exported to the process environment by the `sluice`
+command (`ensure_keys`), where Dagster resources read them via EnvVar.
 In production `SLUICE_KEY_SECRETS` names two AWS Secrets Manager secrets instead
 (encryption, pseudonym); then no key is generated, written or exported.
 """
@@ -38,6 +39,11 @@ def _read_or_create(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def local_keys(keys_dir: Path) -> Keys:
+    """The keys of the local default, from `keys_dir` (made there the first time)."""
+    return Keys(_read_or_create(keys_dir / KEY_FILES[ENCRYPTION_KEY_ENV]), _read_or_create(keys_dir / KEY_FILES[PSEUDONYM_KEY_ENV]))
 
 
 def ensure_keys(keys_dir: Path) -> None:

@@ -1,8 +1,10 @@
 """The environment of the embedded default: `$SLUICE_HOME` and what follows from it.
 
-Dagster resources read every setting through `EnvVar`; this fills in the local defaults
-(raw root and directory in `$SLUICE_HOME/inbox/`, keys in `$SLUICE_HOME/keys/`, the Dagster
-instance in `$SLUICE_HOME/dagster` with telemetry off) without overriding what is set.
+Dagster resources read every setting the environment gives through `EnvVar`, and take the local
+defaults for the rest when a run starts. `configure`, which the `sluice` command runs before anything
+else (never an import), fills in the same defaults in the process environment (raw root and directory
+in `$SLUICE_HOME/inbox/`, keys in `$SLUICE_HOME/keys/`, the Dagster instance in `$SLUICE_HOME/dagster`
+with telemetry off and one writer of the private zone at a time) without overriding what is set.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sluice.home import SluiceHome
 from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
 from sluice.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
 
+HOME_ENV = "SLUICE_HOME"
 RAW_ENV = "SLUICE_RAW"
 DIRECTORY_ENV = "SLUICE_DIRECTORY"
 EXPORT_ENV = "SLUICE_EXPORT"  # s3://bucket/prefix for the training export (optional)
@@ -40,8 +43,8 @@ DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRE
 
 def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
     """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary, the key and dbt's DuckDB memory limit."""
-    return {"SLUICE_HOME": home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key,
-            DBT_MEMORY_LIMIT_ENV: dbt_memory_limit()}
+    return {HOME_ENV: home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key,
+            DBT_MEMORY_LIMIT_ENV: dbt_memory_limit(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None,

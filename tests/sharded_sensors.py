@@ -6,9 +6,13 @@ import json
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from orchestration.definitions import defs
+from orchestration.definitions import build_definitions
 from orchestration.resources import sluice_resource
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
+from sluice.settings import configure
+
+configure()  # what the `sluice` command does first: the instance and keys of the home
+defs = build_definitions()
 
 with dg.DagsterInstance.get() as instance:
     tick = s3_capture_sensor(dg.build_sensor_context(instance=instance, resources={"sluice": sluice_resource(), "s3": S3Resource()}))

@@ -13,9 +13,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import dagster as dg
 import pytest
 from conftest import DAY
@@ -34,18 +31,10 @@ CANDIDATE_KEYS = {dg.AssetKey([zone, table]) for zone, table in CANDIDATES}
 
 
 def _definitions() -> dg.Definitions:
-    """The code location's definitions (importing them sets up a home: a scratch one, and the environment
-    is restored afterwards, so that collecting the tests changes nothing)."""
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ["SLUICE_HOME"] = scratch
-        try:
-            from orchestration.definitions import defs
+    """The code location's definitions (building them reads the environment and writes nothing)."""
+    from orchestration.definitions import build_definitions
 
-            return defs
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+    return build_definitions()
 
 
 def blocking_checks(job: dg.JobDefinition) -> list[dg.AssetCheckKey]:
@@ -84,7 +73,8 @@ def _with_publish_deps(defs: dg.Definitions, deps: list[dg.AssetKey]) -> dg.Defi
                           schedules=defs.schedules, sensors=defs.sensors, resources=defs.resources, executor=defs.executor)
 
 
-BROKEN = _with_publish_deps(DEFS, [dg.AssetKey(["training", "interaction_steps"]), dg.AssetKey(["analytics", "daily_app_usage"])])
+MISWIRED = [dg.AssetKey(["training", "interaction_steps"]), dg.AssetKey(["analytics", "daily_app_usage"])]
+BROKEN = _with_publish_deps(DEFS, MISWIRED)
 
 
 def test_every_blocking_check_of_the_day_stands_before_publish(sluice_home):
@@ -144,7 +134,11 @@ def test_a_failed_blocking_check_alone_stops_publication(published, monkeypatch,
 
 def test_with_publish_miswired_the_publisher_still_refuses_a_failed_gate(published, monkeypatch, capsys):
     """The original hole: publish did not depend on assistant_turns. Its own clearance refuses."""
-    monkeypatch.setattr("orchestration.definitions.defs", BROKEN)
+    # Built when the run starts, as the code location is: its resources read the test's environment.
+    from orchestration import definitions
+
+    build = definitions.build_definitions
+    monkeypatch.setattr(definitions, "build_definitions", lambda: _with_publish_deps(build(), MISWIRED))
     fail_check(monkeypatch, "training/assistant_turns:leak_scan")
     _assert_blocked_and_untouched(published, capsys, "publish/published_day:clearance")
     refusal = [r for r in audit.read(published.home.audit_log) if r.get("gate") == "clearance"][-1]
@@ -153,8 +147,9 @@ def test_with_publish_miswired_the_publisher_still_refuses_a_failed_gate(publish
 
 def test_the_publish_step_run_alone_is_refused_for_want_of_its_gates(published):
     readable = readable_files(published.home)
+    daily = _definitions().resolve_job_def("daily_publish")  # its resources read the test's environment
     with dg.DagsterInstance.get() as instance:
-        result = DAILY.execute_in_process(partition_key=DAY.isoformat(), instance=instance, raise_on_error=False,
+        result = daily.execute_in_process(partition_key=DAY.isoformat(), instance=instance, raise_on_error=False,
                                           asset_selection=[PUBLISH])
     assert not result.success
     refusal = [r for r in audit.read(published.home.audit_log) if r["action"] == "block"][-1]

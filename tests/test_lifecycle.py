@@ -63,7 +63,10 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
     assert all(_private_days(home)[t] >= set(days) for t in ("landed_lines", "events", "line_outcomes"))
     old_batches = sum(len(list((raw / f"date={d.isoformat()}").rglob("*.jsonl.gz"))) for d in days[:2])
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
+
+
+    defs = build_definitions()
 
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("retention").execute_in_process(instance=instance)
@@ -188,9 +191,11 @@ def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home,
     assert subject["employee_id"] not in err
 
 
-def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox):
+def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox, monkeypatch):
     from orchestration.resources import sluice_resource
     from orchestration.sensors import late_batch_sensor
+
+    monkeypatch.setattr("orchestration.sensors.cutoff", lambda today, days: DAY)  # the fixed DAY is within retention
 
     def tick():
         with dg.DagsterInstance.ephemeral() as instance:
@@ -249,7 +254,9 @@ def test_erasure_finds_a_person_behind_a_key_given_twice():
 
 def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_path, monkeypatch):
     home, key, subject = _publish_then_request_erasure(sluice_home, inbox, tmp_path, monkeypatch)
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
 
     result = defs.resolve_job_def("erasure").execute_in_process(instance=dg.DagsterInstance.get(), partition_key=DAY.isoformat())
     assert result.success

@@ -3,15 +3,9 @@ and driven in Debian's Chromium (headless, through Playwright; no browser is dow
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from conftest import DAY, NEXT_DAY, isolate_home
+from dagster_dev import graphql, serving
 from helpers import counts_for, identifiers
 
 from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
@@ -50,19 +45,6 @@ class UI:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]
-
-
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory, simulated_day) -> Iterator[UI]:
     """One published demo day and the next day blocked by scope creep, and `sluice ui` over their instance."""
@@ -74,32 +56,13 @@ def ui(tmp_path_factory, simulated_day) -> Iterator[UI]:
         assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
         simulate(NEXT_DAY, 6, inbox, seed=11, events_per_employee=300, scope_creep=True)
         assert main(["run", "--date", NEXT_DAY.isoformat()]) == EXIT_BLOCKED
-        port = _free_port()
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "sluice"), "ui", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if _graphql(port, "{ assetNodes { id } }")["assetNodes"]:
-                        break
-                except OSError:
-                    pass
-                time.sleep(1)
-            else:
-                pytest.fail("dagster dev did not serve the code location within 120 s")
+        with serving([str(Path(sys.executable).parent / "sluice"), "ui"], env, ROOT, port_flag="--port") as port:
             yield UI(port, SluiceHome(home), inbox)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)  # SIGTERM lets dagster dev stop its webserver and daemon
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_graph_has_zones_owners_kinds_described_checks_and_the_jobs(ui):
-    data = _graphql(ui.port, QUERY)
+    data = graphql(ui.port, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert {n["groupName"] for n in nodes.values()} == set(ZONES)
     assert nodes["private/validated_events"]["groupName"] == "private"
