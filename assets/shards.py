@@ -18,7 +18,7 @@ from sluice.erasure import erase_private, register, subjects
 from sluice.policy.scope import default_manifest
 from sluice.raw_store import raw_store
 from sluice.s3 import is_s3
-from sluice.shards import run_shard
+from sluice.shards import land_shard
 from sluice.transforms import load_directory
 
 SHARD = ["private", "validated_shard"]
@@ -40,7 +40,7 @@ def validated_shard(context: dg.AssetExecutionContext, sluice: SluiceResource, s
         with sluice.scratch(client) as con:
             load_directory(con, Path(sluice.directory))  # who is erased: their lines never leave the shard
             register(con, subjects(con, sluice.erasures), sluice.secret_keys().pseudonym)
-            counts = run_shard(con, raw_store(sluice.raw_root, client), day, shard, shards, default_manifest(),
+            counts = land_shard(con, raw_store(sluice.raw_root, client), day, shard, shards, default_manifest(),
                                sluice.shard_root(), prune=erase_private)
         yield dg.MaterializeResult(metadata=counts_only(counts))
     else:

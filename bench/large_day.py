@@ -37,7 +37,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sluice-large-day-") as tmp:
         home = Path(tmp) / "home"
         started = time.perf_counter()
-        simulated = subprocess.run([sys.executable, "-m", "sluice.cli", "simulate", "--date", DAY.isoformat(), "--employees",
+        simulated = subprocess.run([sys.executable, "-m", "cli.main", "simulate", "--date", DAY.isoformat(), "--employees",
                                     str(args.employees), "--events-per-employee", str(per_employee), "--seed", "1",
                                     "--out", str(home / "inbox")], env=sluice_env(home), cwd=ROOT, check=True,
                                    stdout=subprocess.PIPE, text=True)

@@ -108,7 +108,7 @@ def run_day(home: Path, day: date, peaks: Peaks, wrapper: Sequence[str] = ()) ->
     log = home.parent / "run.log"
     with log.open("w") as out:
         started = time.perf_counter()
-        child = subprocess.Popen([*wrapper, sys.executable, "-m", "sluice.cli", "run", "--date", day.isoformat()],
+        child = subprocess.Popen([*wrapper, sys.executable, "-m", "cli.main", "run", "--date", day.isoformat()],
                                  env=sluice_env(home), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         proc = psutil.Process(child.pid)
         while True:

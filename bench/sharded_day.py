@@ -29,7 +29,7 @@ def _run(home: Path, inbox: Path, shards: int, keys: dict[str, str]) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_HOME"))}
     env.update(keys, SLUICE_HOME=str(home), SLUICE_SHARDS=str(shards))
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "sluice.cli", "run", "--date", DAY.isoformat(), "--raw", str(inbox / "raw"),
+    done = subprocess.run([sys.executable, "-m", "cli.main", "run", "--date", DAY.isoformat(), "--raw", str(inbox / "raw"),
                            "--directory", str(inbox / "directory.csv")], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started

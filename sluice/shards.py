@@ -73,8 +73,8 @@ def _read(paths: list[str]) -> str:
     return f"read_parquet([{listed}], hive_partitioning = false, encryption_config = {{footer_key: '{PARQUET_KEY}'}})"
 
 
-def run_shard(con: duckdb.DuckDBPyConnection, store: RawStore, day: date, shard: int, shards: int,
-              manifest: ScopeManifest, root: str, prune: Callable[[duckdb.DuckDBPyConnection], object] | None = None) -> dict[str, int]:
+def land_shard(con: duckdb.DuckDBPyConnection, store: RawStore, day: date, shard: int, shards: int,
+               manifest: ScopeManifest, root: str, prune: Callable[[duckdb.DuckDBPyConnection], object] | None = None) -> dict[str, int]:
     """Land and validate one shard of day D in `con` (in-memory, Parquet key registered), write it under `root`.
     `prune` runs between the two (the erasure of withdrawn people, as the day's run does before validating)."""
     landing = land_day(con, ShardOfStore(store, shard, shards), day)

@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from sluice.errors import SluiceError
 from sluice.policy import residual_risk
-from sluice.policy.exclusions import URL_HOST_SQL, excluded_by_sql, host_view_sql, ordered_exclusions, register_host_view
+from sluice.policy.aliases import URL_HOST_SQL, host_view_sql, register_host_view
+from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
 from sluice.policy.identifiers import published_values_sql, url_sql
 from sluice.policy.keystrokes import KEY_CLASS_SQL
 from sluice.policy.pseudonyms import pseudonym_table

@@ -62,7 +62,7 @@ class Published:
 @pytest.fixture(scope="session")
 def published_day(tmp_path_factory: pytest.TempPathFactory, simulated_day: Path) -> Published:
     """DAY of the simulated inbox published once, by `sluice run`; tests change copies (`published`)."""
-    from sluice.cli import EXIT_PUBLISHED, main
+    from cli.main import EXIT_PUBLISHED, main
 
     root = tmp_path_factory.mktemp("published")
     shutil.copytree(simulated_day, root / "inbox")

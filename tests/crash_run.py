@@ -100,6 +100,6 @@ def arm(stage: str) -> None:
 
 if __name__ == "__main__":
     arm(sys.argv[1])
-    from sluice.cli import main
+    from cli.main import main
 
     sys.exit(main(["run", "--date", sys.argv[2]]))

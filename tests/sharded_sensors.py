@@ -6,7 +6,7 @@ import json
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from orchestration.definitions import build_definitions
+from definitions import build_definitions
 from orchestration.resources import sluice_resource
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
 from sluice.settings import configure

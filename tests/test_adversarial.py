@@ -21,7 +21,7 @@ from conftest import DAY
 from helpers import counts_for, files_bytes, published_values
 
 from sluice import audit
-from sluice.cli import EXIT_PUBLISHED, main
+from cli.main import EXIT_PUBLISHED, main
 from sluice.policy.residual_risk import signal_sql
 from sluice.publish import published_marker
 from sluice.redaction.engine import Redactor, redact_texts

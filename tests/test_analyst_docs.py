@@ -12,7 +12,7 @@ import duckdb
 from conftest import DAY, NEXT_DAY
 
 from sluice.analyst_views import DAILY_APP_USAGE, VIEWS, describe_analytics
-from sluice.cli import EXIT_PUBLISHED, main
+from cli.main import EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.scope import default_manifest
 

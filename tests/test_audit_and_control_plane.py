@@ -34,7 +34,7 @@ def test_control_plane_accepts_reason_codes():
 
 
 def test_audit_verify_command_reports_an_intact_and_a_tampered_log(sluice_home, capsys):
-    from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+    from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
     from sluice.home import SluiceHome
 
     log = SluiceHome(sluice_home).audit_log

@@ -26,7 +26,7 @@ from orchestration.resources import sluice_resource
 from orchestration.sensors import s3_capture_sensor
 from sluice import audit
 from sluice.bucket_security import bucket_findings
-from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from sluice.export import read_manifest
 from sluice.home import SluiceHome
 from sluice.s3 import S3Location, attach_s3
@@ -216,7 +216,7 @@ def test_keys_from_secrets_manager_never_reach_a_file_log_or_metadata(aws, sluic
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_HOME", "DBT_ENV_SECRET"))}
     env.update(SLUICE_HOME=str(home), SLUICE_KEY_SECRETS="sluice/encryption,sluice/pseudonym",
                SLUICE_RAW=str(inbox / "raw"), SLUICE_DIRECTORY=str(inbox / "directory.csv"))
-    done = subprocess.run([sys.executable, "-m", "sluice.cli", "run", "--date", DAY.isoformat()], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "run", "--date", DAY.isoformat()], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == EXIT_PUBLISHED, done.stderr[-2000:]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dev import graphql, serving
 
-from orchestration.definitions import build_definitions
+from definitions import build_definitions
 from orchestration.resources import SluiceResource, sluice_resource
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -37,7 +37,7 @@ def _env(home: Path, inbox: Path) -> dict[str, str]:
 
 
 def _sluice_run(env: dict[str, str]) -> int:
-    done = _run(["-m", "sluice.cli", "run", "--date", DAY.isoformat()], env)
+    done = _run(["-m", "cli.main", "run", "--date", DAY.isoformat()], env)
     if done.returncode:  # sluice's own output: codes and counts, never a value
         print(done.stderr[-3000:])
     return done.returncode
@@ -113,7 +113,7 @@ def test_a_run_killed_in_any_stage_changes_nothing_published_and_the_next_run_co
 
 
 def test_a_runner_is_dead_only_when_its_process_is_gone_from_this_host():
-    from orchestration.runner import is_dead, runner_identity
+    from cli.runner import is_dead, runner_identity
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()

@@ -15,7 +15,7 @@ from orchestration.resources import SluiceDbtCliResource
 
 
 def test_definitions_load_with_zones_checks_and_job(sluice_home):
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     defs = build_definitions()
 
@@ -58,7 +58,7 @@ def test_translator_keys_models_by_zone_and_sources_by_schema():
 
 def test_every_asset_has_its_zones_owner_and_each_job_its_description(sluice_home):
     from assets.zones import OWNERS
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     defs = build_definitions()
 
@@ -80,7 +80,7 @@ def test_every_asset_has_its_zones_owner_and_each_job_its_description(sluice_hom
 
 
 def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     defs = build_definitions()
 
@@ -110,7 +110,7 @@ def test_the_schedule_requests_the_last_finished_utc_day(local_time, zone, parti
 
 def test_backfills_run_one_day_per_run_for_every_asset_of_the_day(sluice_home):
     """Each day is gated and published on its own: a range backfill is one run per day, every asset alike."""
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     defs = build_definitions()
 
@@ -123,7 +123,7 @@ def test_backfills_run_one_day_per_run_for_every_asset_of_the_day(sluice_home):
 
 
 def test_the_dbt_version_dagster_dbt_is_told_is_the_installed_dbts():
-    from orchestration.definitions import DBT_EXECUTABLE, build_definitions
+    from definitions import DBT_EXECUTABLE, build_definitions
 
     defs = build_definitions()
 

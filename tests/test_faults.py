@@ -17,7 +17,7 @@ from conftest import DAY, SMALL
 from helpers import files_bytes
 
 from sluice import audit
-from sluice.cli import EXIT_ERROR, EXIT_PUBLISHED, main
+from cli.main import EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.landing import land_day
 from sluice.policy.scope import default_manifest

@@ -24,7 +24,7 @@ from assets.checks import PARTITION_TAG, key_name, required_checks
 from orchestration.partitions import daily
 from sluice import audit
 from sluice.candidates import CANDIDATES
-from sluice.cli import EXIT_BLOCKED, main
+from cli.main import EXIT_BLOCKED, main
 
 PUBLISH = dg.AssetKey(["publish", "published_day"])
 CANDIDATE_KEYS = {dg.AssetKey([zone, table]) for zone, table in CANDIDATES}
@@ -32,7 +32,7 @@ CANDIDATE_KEYS = {dg.AssetKey([zone, table]) for zone, table in CANDIDATES}
 
 def _definitions() -> dg.Definitions:
     """The code location's definitions (building them reads the environment and writes nothing)."""
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     return build_definitions()
 
@@ -135,7 +135,7 @@ def test_a_failed_blocking_check_alone_stops_publication(published, monkeypatch,
 def test_with_publish_miswired_the_publisher_still_refuses_a_failed_gate(published, monkeypatch, capsys):
     """The original hole: publish did not depend on assistant_turns. Its own clearance refuses."""
     # Built when the run starts, as the code location is: its resources read the test's environment.
-    from orchestration import definitions
+    import definitions
 
     build = definitions.build_definitions
     monkeypatch.setattr(definitions, "build_definitions", lambda: _with_publish_deps(build(), MISWIRED))

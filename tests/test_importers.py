@@ -14,7 +14,7 @@ import pytest
 from conftest import DAY, isolate_home
 from helpers import counts_for, files_bytes
 
-from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
+from cli.main import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.contract.models import Event
 from sluice.errors import SluiceError
 from sluice.home import SluiceHome

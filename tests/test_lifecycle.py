@@ -18,7 +18,7 @@ from conftest import DAY, SMALL
 from s3_buckets import kms_key, make_bucket
 
 from sluice import audit
-from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from sluice.erasure import reference
 from sluice.export import read_manifest
 from sluice.home import SluiceHome
@@ -63,7 +63,7 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
     assert all(_private_days(home)[t] >= set(days) for t in ("landed_lines", "events", "line_outcomes"))
     old_batches = sum(len(list((raw / f"date={d.isoformat()}").rglob("*.jsonl.gz"))) for d in days[:2])
 
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
 
     defs = build_definitions()
@@ -254,7 +254,7 @@ def test_erasure_finds_a_person_behind_a_key_given_twice():
 
 def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_path, monkeypatch):
     home, key, subject = _publish_then_request_erasure(sluice_home, inbox, tmp_path, monkeypatch)
-    from orchestration.definitions import build_definitions
+    from definitions import build_definitions
 
     defs = build_definitions()
 

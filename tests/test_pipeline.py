@@ -21,7 +21,7 @@ from helpers import (REDACTED_CLASSES, counts_for, files_bytes, identifiers, pub
 from sluice import audit, transforms
 from assets.dbt_models import dbt_run_env
 from orchestration.dbt_project import DBT_PROJECT_DIR
-from sluice.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
+from cli.main import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.personnel import PERSONNEL_PATTERN
 from sluice.expectations import load_suite

@@ -5,7 +5,8 @@ import hashlib
 import duckdb
 import pytest
 
-from sluice.policy.exclusions import URL_HOST_SQL, excluded_by_sql, host_view, host_view_sql, ordered_exclusions, register_host_view
+from sluice.policy.aliases import URL_HOST_SQL, host_view, host_view_sql, register_host_view
+from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions
 from sluice.policy.keystrokes import KEY_CLASS_SQL, KEY_CLASSES
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import default_manifest

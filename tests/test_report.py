@@ -11,7 +11,7 @@ from collections import Counter
 import duckdb
 from conftest import DAY
 
-from sluice.cli import EXIT_PUBLISHED, main
+from cli.main import EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
 

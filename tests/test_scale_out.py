@@ -17,11 +17,11 @@ from conftest import DAY
 from helpers import counts_for, identifiers
 from s3_buckets import kms_key, make_bucket, upload_tree
 
-from sluice.cli import EXIT_PUBLISHED, main
+from cli.main import EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.scope import default_manifest
 from sluice.raw_store import LocalRaw
-from sluice.shards import ShardOfStore, merge_landing, merge_validation, run_shard, shard_of, use_parquet_key
+from sluice.shards import ShardOfStore, merge_landing, merge_validation, land_shard, shard_of, use_parquet_key
 from sluice.warehouse import private_zone, scratch_zone
 
 
@@ -56,7 +56,7 @@ def test_merge_deduplicates_across_shards_and_conserves_lines(inbox, tmp_path):
     for shard in range(2):
         with scratch_zone(spill) as con:
             use_parquet_key(con, key)
-            run_shard(con, LocalRaw(raw), DAY, shard, 2, default_manifest(), root)
+            land_shard(con, LocalRaw(raw), DAY, shard, 2, default_manifest(), root)
     with private_zone(tmp_path / "private.duckdb", key, spill) as con:
         use_parquet_key(con, key)
         landing = merge_landing(con, root, DAY, 2)
@@ -88,7 +88,7 @@ def test_a_sharded_day_on_s3_equals_the_unsharded_day(aws, sluice_home, inbox, t
                SLUICE_SHARDS_ROOT="s3://sluice-shards/day-shards", SLUICE_EXPORT="s3://training-export/sluice",
                SLUICE_DIRECTORY=str(inbox / "directory.csv"),  # the reference's keys: the same pseudonyms
                SLUICE_ENCRYPTION_KEY=os.environ["SLUICE_ENCRYPTION_KEY"], SLUICE_PSEUDONYM_KEY=os.environ["SLUICE_PSEUDONYM_KEY"])
-    done = subprocess.run([sys.executable, "-m", "sluice.cli", "run", "--date", DAY.isoformat()], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "run", "--date", DAY.isoformat()], env=env,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == EXIT_PUBLISHED, done.stderr[-3000:]
 

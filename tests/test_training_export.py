@@ -12,7 +12,7 @@ from conftest import DAY
 
 from sluice import versions
 from sluice.candidates import TRAINING_TABLES
-from sluice.cli import EXIT_PUBLISHED, main
+from cli.main import EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.policy.scope import default_manifest
 from sluice.publish import published_marker

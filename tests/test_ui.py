@@ -16,7 +16,7 @@ from conftest import DAY, NEXT_DAY, isolate_home
 from dagster_dev import graphql, serving
 from helpers import counts_for, identifiers
 
-from sluice.cli import EXIT_BLOCKED, EXIT_PUBLISHED, main
+from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from sluice.home import SluiceHome
 from sluice.publish import published_marker
 from sluice.simulate import simulate

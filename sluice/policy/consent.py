@@ -3,7 +3,7 @@
 Employees missing from the directory are dropped and counted (not blocking).
 """
 
-from sluice.policy.exclusions import Exclusion
+from sluice.policy.base import Exclusion
 
 CONSENT_VALUES = ("granted", "withdrawn", "never")
 

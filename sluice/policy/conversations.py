@@ -4,7 +4,8 @@ A `chat_message` in a DM, and any event in a personal-messaging app or on its we
 (the scope manifest's `exclude.personal_messaging`).
 """
 
-from sluice.policy.exclusions import Exclusion, app_or_domain
+from sluice.policy.aliases import app_or_domain
+from sluice.policy.base import Exclusion
 from sluice.policy.scope import ScopeManifest
 
 

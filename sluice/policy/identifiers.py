@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from sluice.policy.exclusions import quoted_lower
+from sluice.policy.base import quoted_lower
 from sluice.redaction.normalize import fold_sql
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")

@@ -5,7 +5,7 @@ Key events in `password` fields are dropped entirely, before any time delta is c
 become classes. Recorders without a field type send `unknown`, treated as text typing.
 """
 
-from sluice.policy.exclusions import Exclusion
+from sluice.policy.base import Exclusion
 
 PASSWORD_FIELD = Exclusion("password_field", 4, "(event_type = 'key' AND field = 'password')")
 

@@ -6,7 +6,8 @@ ratings, calibration, compensation, promotion, performance plans or terminations
 spaced, hyphenated or written (the detection view of `sluice/redaction/normalize.py`).
 """
 
-from sluice.policy.exclusions import Exclusion, app_or_domain
+from sluice.policy.aliases import app_or_domain
+from sluice.policy.base import Exclusion
 from sluice.policy.scope import ScopeManifest
 from sluice.redaction.normalize import fold_sql
 

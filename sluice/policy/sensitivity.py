@@ -13,7 +13,7 @@ adversary (or a clock) can use are closed:
 The level itself never leaves the private zone: no promoted column carries it.
 """
 
-from sluice.policy.exclusions import Exclusion
+from sluice.policy.base import Exclusion
 from sluice.policy.scope import ScopeManifest
 
 FOCUS_LEVEL = "CASE WHEN event_type = 'window_focus' THEN coalesce(dss_level, 0) END"

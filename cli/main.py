@@ -93,7 +93,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def run_and_report(day: date) -> int:
     from orchestration.resources import load_keys
-    from orchestration.runner import run_day
+    from cli.runner import run_day
     from sluice.home import SluiceHome
     from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
     from sluice.summary import day_counts, render
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_import(args)
         if args.command == "redact":
-            from sluice.redact_cli import run as redact
+            from cli.redact import run as redact
 
             return redact(args.directory)
         from sluice.settings import configure
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "audit":
             return _verify_audit(layout)
         if args.command == "shard":
-            from orchestration.runner import run_shard
+            from cli.runner import run_shard
 
             return _report_failures(run_shard(args.date, args.shard))
         if args.command == "demo":

@@ -122,7 +122,7 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey) -> DayOutcome:
-    from orchestration import definitions
+    import definitions
 
     job = definitions.build_definitions().resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
@@ -143,7 +143,7 @@ def _run_shards(day: date, shards: int) -> DayOutcome | None:
     the first shard that did not succeed decides the outcome, None when all succeeded."""
     with dg.DagsterInstance.get():  # create the instance's storage once, before processes race for it
         pass
-    children = [subprocess.Popen([sys.executable, "-m", "sluice.cli", "shard", "--date", day.isoformat(), "--shard", str(s)])
+    children = [subprocess.Popen([sys.executable, "-m", "cli.main", "shard", "--date", day.isoformat(), "--shard", str(s)])
                 for s in range(shards)]
     codes = [child.wait() for child in children]
     failed = [code for code in codes if code != PUBLISHED]
