@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from assets import candidate_checks, dbt_models, lifecycle, private, publish, raw, shards
+from assets import checks, dbt_models, lifecycle, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
-from orchestration.jobs import daily_publish, day_shards, erasure, retention
+from orchestration.jobs import daily_publish, day_shards, erase_now, retention
 from orchestration.partitions import SHARDS
 from orchestration.resources import ExpectationsResource, SluiceDbtCliResource, sluice_resource
 from orchestration.schedules import daily_schedule, retention_schedule
@@ -26,8 +26,8 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[raw.capture_batches, *dg.load_assets_from_modules([private, dbt_models, publish, lifecycle]),
                 *([shards.validated_shard] if SHARDS > 1 else [])],
-        asset_checks=[*candidate_checks.CHECKS, private.validated_events_expectations],
-        jobs=[daily_publish, erasure, retention, *([day_shards] if SHARDS > 1 else [])],
+        asset_checks=[*checks.CANDIDATE_CHECKS, private.validated_events_expectations],
+        jobs=[daily_publish, erase_now, retention, *([day_shards] if SHARDS > 1 else [])],
         schedules=[daily_schedule, retention_schedule],
         sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
         resources={

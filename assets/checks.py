@@ -1,22 +1,26 @@
-"""Every check's verdict, Sluice's gates and dbt's tests alike, passes through `settle`: a blocking
-failure is recorded in the audit log there. Plain `Gate`s become asset check results in `gate_result`
-(blocking ones at ERROR severity)."""
-
-from __future__ import annotations
+"""The checks: every verdict, Sluice's gates and dbt's tests alike, passes through `settle` (a blocking failure
+is recorded in the audit log there); plain `Gate`s become asset check results in `gate_result` (blocking ones at
+ERROR severity); each training and analytics candidate gets its gates by being one (`CANDIDATE_CHECKS`: built
+by dbt in the private zone, checked before anything is published, so `publish` waits for them); and
+`required_checks` says what the publisher requires.
+"""
 
 import dagster as dg
 
-from sluice import audit
-from sluice.control_plane import SAFE_NAME, counts_only
-from sluice.gates import DESCRIPTIONS, WARN_ONLY, Gate
-from sluice.home import SluiceHome
-
-
-PARTITION_TAG = "dagster/partition"  # a check's run carries its partition here
+from orchestration.partitions import PRIVATE_ZONE_POOL, daily
+from orchestration.resources import ExpectationsResource, SluiceResource
+from sluice.lifecycle import audit
+from sluice.platform.control_plane import SAFE_NAME, counts_only
+from sluice.platform.home import SluiceHome
+from sluice.policy.scope import default_manifest
+from sluice.quality import gates
+from sluice.quality.candidates import CANDIDATES
+from sluice.quality.gates import DESCRIPTIONS, WARN_ONLY, Gate
+from sluice.quality.leak_scan import scan_table
 
 
 def gate_spec(asset_key: list[str], name: str) -> dg.AssetCheckSpec:
-    """The check of gate `name` on an asset: its description and whether it blocks, from `sluice.gates`."""
+    """The check of gate `name` on an asset: its description and whether it blocks, from `sluice.quality.gates`."""
     return dg.AssetCheckSpec(name=name, asset=dg.AssetKey(asset_key), blocking=name not in WARN_ONLY,
                              description=DESCRIPTIONS[name])
 
@@ -69,3 +73,54 @@ def run_evaluations(instance: dg.DagsterInstance, run_id: str, required: set[dg.
         if key in required or (not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR):
             found.append((key_name(key), evaluation.passed))
     return found
+
+
+def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="leak_scan", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
+        description=gates.DESCRIPTIONS["leak_scan"],
+    )
+    def leak_scan_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+        day = context.partition_key
+        with sluice.private() as con:
+            hits = scan_table(con, schema, table, day)
+        return gate_result(gates.leak_scan(hits), [schema, table], sluice.layout, day, context.run.run_id)
+
+    return leak_scan_check
+
+
+def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
+        description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/{table}.json.",
+    )
+    def expectations_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
+                           expectations: ExpectationsResource) -> dg.AssetCheckResult:
+        day = context.partition_key
+        with sluice.private() as con:
+            outcomes = expectations.check(con, table, f"private.{schema}.{table}")
+        return gate_result(gates.expectations(outcomes), [schema, table], sluice.layout, day, context.run.run_id)
+
+    return expectations_check
+
+
+def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]), name="k_anonymity", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
+        description=gates.DESCRIPTIONS["k_anonymity"],
+    )
+    def k_anonymity_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+        k = default_manifest().k_anonymity
+        with sluice.private() as con:
+            below, groups = con.execute(
+                f"SELECT count(*) FILTER (employees < ?), count(*) FROM private.{schema}.{table}", [k]).fetchone()
+        day = context.partition_key
+        return gate_result(gates.k_anonymity(below, groups, k), [schema, table], sluice.layout, day, context.run.run_id)
+
+    return k_anonymity_check
+
+
+CANDIDATE_CHECKS = [
+    *(make(schema, table) for schema, table in CANDIDATES for make in (_leak_scan, _expectations)),
+    *(_k_anonymity(schema, table) for schema, table in CANDIDATES if schema == "analytics"),
+]

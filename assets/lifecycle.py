@@ -13,19 +13,30 @@ from assets.zones import zone
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
-from sluice import audit, gates
-from sluice.arrivals import content_key
-from sluice.control_plane import counts_only
-from sluice.erasure import (affected_days, complete_requests, erase_private, erase_raw, erase_training, raw_remaining, register,
-                            remaining, subject_devices, subjects)
-from sluice.export import export_day, read_manifest
-from sluice.landing import record_content
+from sluice.ingest.arrivals import content_key
+from sluice.ingest.landing import record_content
+from sluice.ingest.raw_store import raw_store
+from sluice.lifecycle import audit
+from sluice.lifecycle.erasure import (
+    affected_days,
+    complete_requests,
+    erase_private,
+    erase_raw,
+    erase_training,
+    raw_remaining,
+    register,
+    remaining,
+    subject_devices,
+    subjects,
+)
+from sluice.lifecycle.retention import cutoff, purge_private, purge_raw
+from sluice.platform.control_plane import counts_only
+from sluice.platform.s3 import S3Location, is_s3
 from sluice.policy.scope import default_manifest
-from sluice.publish import published_days, published_marker, recover, write_analytics
-from sluice.raw_store import raw_store
-from sluice.retention import cutoff, purge_private, purge_raw
-from sluice.s3 import S3Location, is_s3
-from sluice.transforms import load_directory
+from sluice.privacy.transforms import load_directory
+from sluice.publish.commit import published_days, published_marker, recover, write_analytics
+from sluice.publish.export import export_day, read_manifest
+from sluice.quality import gates
 
 
 @dg.asset(

@@ -8,22 +8,23 @@ from pathlib import Path
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from assets.checks import PARTITION_TAG, gate_result, gate_spec
+from assets.checks import gate_result, gate_spec
 from assets.shards import SHARD
 from assets.zones import zone
 from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
 from orchestration.resources import ExpectationsResource, SluiceResource
-from sluice import audit, gates
-from sluice.bucket_security import storage_findings
-from sluice.control_plane import counts_only
-from sluice.arrivals import content_key
-from sluice.landing import land_day, record_content
+from sluice.contract.validation import outcome_counts, validate_day
+from sluice.ingest.arrivals import content_key
+from sluice.ingest.landing import land_day, record_content
+from sluice.ingest.raw_store import raw_store
+from sluice.ingest.shards import merge_landing, merge_validation
+from sluice.lifecycle import audit
+from sluice.platform.bucket_security import storage_findings
+from sluice.platform.control_plane import counts_only
+from sluice.platform.s3 import is_s3
 from sluice.policy.scope import default_manifest
-from sluice.raw_store import raw_store
-from sluice.s3 import is_s3
-from sluice.shards import merge_landing, merge_validation
-from sluice.transforms import load_directory, transform_day
-from sluice.validation import outcome_counts, validate_day
+from sluice.privacy.transforms import load_directory, transform_day
+from sluice.quality import gates
 
 LANDED = ["private", "landed_lines"]
 VALIDATED = ["private", "validated_events"]
@@ -91,12 +92,12 @@ def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
 
 
 @dg.asset_check(
-    asset=dg.AssetKey(VALIDATED), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL,
+    asset=dg.AssetKey(VALIDATED), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
     description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/validated_events.json.",
 )
 def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
                                   expectations: ExpectationsResource) -> dg.AssetCheckResult:
-    day = context.run.tags[PARTITION_TAG]
+    day = context.partition_key
     with sluice.private() as con:
         outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')")
     return gate_result(gates.expectations(outcomes), VALIDATED, sluice.layout, day, context.run.run_id)

@@ -2,7 +2,7 @@
 `SLUICE_EXPORT` names an S3 location, the export of the training zone there (manifest last).
 
 Runs only when every blocking check upstream passed (a failed one skips this step), and publishes only
-when this run's event log agrees (`sluice/clearance.py`)."""
+when this run's event log agrees (`sluice/quality/clearance.py`)."""
 
 
 from datetime import date
@@ -14,16 +14,16 @@ from assets.checks import key_name, required_checks, run_evaluations
 from assets.zones import zone
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import SluiceResource
-from sluice import audit
-from sluice.candidates import CANDIDATES
-from sluice.clearance import Clearance
-from sluice.control_plane import counts_only
-from sluice.export import export_day
+from sluice.lifecycle import audit
+from sluice.platform.control_plane import counts_only
+from sluice.platform.s3 import S3Location
 from sluice.policy.scope import default_manifest
-from sluice.privacy_report import report_with_chart
-from sluice.publish import publish_day, published_marker
-from sluice.s3 import S3Location
-from sluice.summary import day_counts
+from sluice.publish.commit import publish_day, published_marker
+from sluice.publish.export import export_day
+from sluice.publish.figures import day_counts
+from sluice.publish.privacy_report import report_with_chart
+from sluice.quality.candidates import CANDIDATES
+from sluice.quality.clearance import Clearance
 
 CANDIDATE_KEYS = [dg.AssetKey([zone_name, table]) for zone_name, table in CANDIDATES]
 

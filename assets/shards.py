@@ -1,5 +1,5 @@
 """Scale-out (SLUICE_SHARDS > 1): one device shard of a day, landed and validated in its own
-process, written as encrypted Parquet where the day's run merges it (`sluice/shards.py`)."""
+process, written as encrypted Parquet where the day's run merges it (`sluice/ingest/shards.py`)."""
 
 from datetime import date
 from pathlib import Path
@@ -11,15 +11,15 @@ from assets.checks import gate_result, gate_spec
 from assets.zones import zone
 from orchestration.partitions import day_shards
 from orchestration.resources import SluiceResource
-from sluice import gates
-from sluice.bucket_security import storage_findings
-from sluice.control_plane import counts_only
-from sluice.erasure import erase_private, register, subjects
+from sluice.ingest.raw_store import raw_store
+from sluice.ingest.shards import land_shard
+from sluice.lifecycle.erasure import erase_private, register, subjects
+from sluice.platform.bucket_security import storage_findings
+from sluice.platform.control_plane import counts_only
+from sluice.platform.s3 import is_s3
 from sluice.policy.scope import default_manifest
-from sluice.raw_store import raw_store
-from sluice.s3 import is_s3
-from sluice.shards import land_shard
-from sluice.transforms import load_directory
+from sluice.privacy.transforms import load_directory
+from sluice.quality import gates
 
 SHARD = ["private", "validated_shard"]
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/floor.py [--size 5000000] [--repeats 3]
 
 Simulates one day, then per repeat times, on 2 threads with the private zone's own connection
-(encrypted file, encrypted spill, `sluice.warehouse.private_zone`):
+(encrypted file, encrypted spill, `sluice.platform.warehouse.private_zone`):
   ceiling   `read_json` of the gzip batches with the contract's schema -> Parquet (`pipeline.py`'s (a));
   land      the batches' raw lines -> an encrypted table (landing keeps the lines for erasure and the audit);
   type      `read_json` with the same schema -> an encrypted table (the contract's typed events);
@@ -24,14 +24,13 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from measure import DAY
 from pipeline import MAX_EMPLOYEES, MIN_PER_EMPLOYEE, THREADS, json_columns
 
 from sluice.contract.models import TS_FORMAT
-from sluice.home import SluiceHome
+from sluice.platform.home import SluiceHome
+from sluice.platform.warehouse import private_zone
 from sluice.simulate import simulate
-from sluice.warehouse import private_zone
 
 KEY = "floor-benchmark-key-" + "0" * 12
 DESIGN = {"land": 1, "type": 1, "stage": 2, "publish": 1}  # passes of each kind a day needs at least

@@ -21,10 +21,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import (DAY, DISK_PER_EVENT, ROOT, SAMPLE_S, Peaks, check_disk, disk_bytes, gib, latest_run_id, run_day, sluice_env,
-                     step_spans)
+from measure import (
+    DAY,
+    DISK_PER_EVENT,
+    ROOT,
+    SAMPLE_S,
+    Peaks,
+    check_disk,
+    disk_bytes,
+    gib,
+    latest_run_id,
+    run_day,
+    sluice_env,
+    step_spans,
+)
 
-from sluice.warehouse import MEMORY_LIMIT_ENV, duckdb_memory_limit
+from sluice.platform.warehouse import MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 
 def main() -> int:

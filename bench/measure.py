@@ -22,7 +22,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sluice.warehouse import MEMORY_LIMIT_ENV  # noqa: E402
+from sluice.platform.warehouse import MEMORY_LIMIT_ENV  # noqa: E402
 
 DAY = date(2026, 11, 2)  # the simulated day every benchmark runs
 SAMPLE_S = 0.2

@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-
 from measure import DAY, DISK_PER_EVENT, ROOT, GiB, Peaks, check_disk, latest_run_id, run_day, step_spans
 
 from sluice.contract.models import PAYLOADS, TS_FORMAT, Event
 from sluice.contract.vectorised import columns
-from sluice.home import SluiceHome
+from sluice.platform.home import SluiceHome
 from sluice.simulate import simulate
 
 MAX_EMPLOYEES = 500  # the simulator names at most 624 people

@@ -11,7 +11,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sluice.errors import STORAGE_CODES, STORAGE_HINT, SluiceError, storage_error
+from sluice.platform.errors import STORAGE_CODES, STORAGE_HINT, SluiceError, storage_error
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # workspace.yaml, orchestration/, assets/, dbt_project/
@@ -92,12 +92,12 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def run_and_report(day: date) -> int:
-    from orchestration.resources import load_keys
     from cli.runner import run_day
-    from sluice.home import SluiceHome
-    from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
-    from sluice.summary import day_counts, render
-    from sluice.warehouse import private_zone
+    from orchestration.resources import load_keys
+    from sluice.platform.home import SluiceHome
+    from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
+    from sluice.platform.warehouse import private_zone
+    from sluice.publish.figures import day_counts, render
 
     outcome = run_day(day)
     home = SluiceHome.from_env()
@@ -115,25 +115,25 @@ def run_and_report(day: date) -> int:
 
 def _report(layout, employee_id: str, as_json: bool) -> int:
     from orchestration.resources import load_keys
-    from sluice import report
-    from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
+    from sluice.lifecycle import transparency
+    from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
+    from sluice.platform.settings import DIRECTORY_ENV
+    from sluice.platform.warehouse import private_zone
     from sluice.policy.scope import default_manifest
-    from sluice.settings import DIRECTORY_ENV
-    from sluice.transforms import load_directory
-    from sluice.warehouse import private_zone
+    from sluice.privacy.transforms import load_directory
 
     if not layout.private_db.exists():
         raise SluiceError("private_zone_missing", "no day has been run in this home")
     keys = load_keys(os.environ[ENCRYPTION_KEY_ENV], os.environ[PSEUDONYM_KEY_ENV], os.environ[KEY_SECRETS_ENV])
     with private_zone(layout.private_db, keys.encryption, layout.spill) as con:
         load_directory(con, Path(os.environ[DIRECTORY_ENV]))
-        found = report.employee_report(con, layout, employee_id, keys.pseudonym, default_manifest())
-    print(report.as_json(found) if as_json else report.markdown(found))
+        found = transparency.employee_report(con, layout, employee_id, keys.pseudonym, default_manifest())
+    print(transparency.as_json(found) if as_json else transparency.markdown(found))
     return EXIT_PUBLISHED
 
 
 def _verify_audit(layout) -> int:
-    from sluice import audit
+    from sluice.lifecycle import audit
 
     broken = audit.verify(layout.audit_log)
     if broken is not None:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             from cli.redact import run as redact
 
             return redact(args.directory)
-        from sluice.settings import configure
+        from sluice.platform.settings import configure
 
         layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))
         if args.command in ("run", "shard", "demo"):

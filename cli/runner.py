@@ -14,9 +14,9 @@ from datetime import date
 
 import dagster as dg
 
-from sluice.clearance import REFUSED
-from sluice.errors import storage_error
-from sluice.gates import Gate
+from sluice.platform.errors import storage_error
+from sluice.quality.clearance import REFUSED
+from sluice.quality.gates import Gate
 
 PUBLISHED, ERROR, BLOCKED = 0, 1, 3
 RUNNER_TAG = "sluice/runner"
@@ -59,7 +59,7 @@ def _gate_counts(evaluation: dg.AssetCheckEvaluation) -> dict[str, int]:
 
 
 def _refusal_counts(event: dg.DagsterEvent) -> dict[str, int]:
-    """The publisher's refusal (`sluice.clearance`): its counts, from the error's text (counts only)."""
+    """The publisher's refusal (`sluice.quality.clearance`): its counts, from the error's text (counts only)."""
     detail = _root_error(event).message.split(f"{REFUSED}:", 1)[-1]
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", detail)}
 

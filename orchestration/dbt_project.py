@@ -6,6 +6,6 @@ nothing. After editing a model, `make setup` parses the project again.
 
 from dagster_dbt import DbtProject
 
-from sluice.candidates import DBT_PROJECT_DIR
+from sluice.quality.candidates import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)

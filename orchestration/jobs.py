@@ -3,7 +3,6 @@ demand, retention, and the device shards of a day when scaled out."""
 
 import dagster as dg
 
-
 ZONES = dg.AssetSelection.groups("private", "training", "analytics", "publish") | dg.AssetSelection.assets(["lifecycle", "erasure"])
 
 daily_publish = dg.define_asset_job(
@@ -20,8 +19,8 @@ day_shards = dg.define_asset_job(
     description="Land and validate one device shard of a day (SLUICE_SHARDS > 1); the day's run merges them.",
 )
 
-erasure = dg.define_asset_job(
-    "erasure",
+erase_now = dg.define_asset_job(
+    "erase_now",
     selection=dg.AssetSelection.assets(["lifecycle", "erasure"]),
     executor_def=dg.in_process_executor,
     description=(

@@ -2,11 +2,11 @@ import os
 
 import dagster as dg
 
-from sluice.settings import SHARDS_ENV
+from sluice.platform.settings import SHARDS_ENV
 
 daily = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
 
-# Past one machine's day, landing and validation split by device shard (`sluice/shards.py`):
+# Past one machine's day, landing and validation split by device shard (`sluice/ingest/shards.py`):
 # SLUICE_SHARDS=N (read when the definitions load) adds the (date, shard) partitioned shard asset.
 SHARDS = int(os.environ.get(SHARDS_ENV) or 1)
 day_shards = dg.MultiPartitionsDefinition({
@@ -16,7 +16,7 @@ day_shards = dg.MultiPartitionsDefinition({
 BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
 
 # Every step that writes the private zone (one DuckDB file: one writer at a time) is in this
-# pool; the instance's dagster.yaml (`sluice/settings.py`) limits pools to one slot.
+# pool; the instance's dagster.yaml (`sluice/platform/settings.py`) limits pools to one slot.
 PRIVATE_ZONE_POOL = "private_zone"
 
 # A backfill runs one day per run, every asset alike (dbt's default would differ).

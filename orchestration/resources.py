@@ -1,5 +1,5 @@
 """Dagster resources: every setting and secret the environment gives arrives through `EnvVar` (see
-`sluice/settings.py`), or, for the two keys in production, from AWS Secrets Manager through dagster-aws;
+`sluice/platform/settings.py`), or, for the two keys in production, from AWS Secrets Manager through dagster-aws;
 what it leaves unset takes the embedded default when a run starts. Nothing is read or written at import."""
 
 from __future__ import annotations
@@ -18,15 +18,24 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 from pydantic import PrivateAttr, model_validator
 
-from sluice.expectations import SUITES_DIR, Outcome, load_suite, validate
-from sluice.home import DEFAULT_HOME, SluiceHome
-from sluice.errors import SluiceError
-from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys, local_keys
-from sluice.settings import (ALLOW_SSE_S3_ENV, DIRECTORY_ENV, ERASURES_ENV, EXPORT_ENV, EXPORT_KMS_KEY_ENV, HOME_ENV, RAW_ENV,
-                             SHARDS_ROOT_ENV, dbt_profile_env)
-from sluice.s3 import S3Location, attach_s3, is_s3, kms_key_for
-from sluice.shards import use_parquet_key
-from sluice.warehouse import private_zone, scratch_zone
+from sluice.ingest.shards import use_parquet_key
+from sluice.platform.errors import SluiceError
+from sluice.platform.home import DEFAULT_HOME, SluiceHome
+from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys, local_keys
+from sluice.platform.s3 import S3Location, attach_s3, is_s3, kms_key_for
+from sluice.platform.settings import (
+    ALLOW_SSE_S3_ENV,
+    DIRECTORY_ENV,
+    ERASURES_ENV,
+    EXPORT_ENV,
+    EXPORT_KMS_KEY_ENV,
+    HOME_ENV,
+    RAW_ENV,
+    SHARDS_ROOT_ENV,
+    dbt_profile_env,
+)
+from sluice.platform.warehouse import private_zone, scratch_zone
+from sluice.quality.expectations import SUITES_DIR, Outcome, load_suite, validate
 
 
 def load_keys(encryption_key: str, pseudonym_key: str, key_secrets: str) -> Keys:

@@ -2,7 +2,7 @@
 
 `s3_capture_sensor`: new capture batches under `SLUICE_RAW=s3://...` request their day's run.
 `get_objects` lists what changed since the cursor; each touched day gets a run key made of
-the content its run would read (`sluice.arrivals.content_key`), so a batch sent again with
+the content its run would read (`sluice.ingest.arrivals.content_key`), so a batch sent again with
 the same bytes starts no second run, here or (if the cursor were lost) in Dagster's run-key
 check. With SLUICE_SHARDS > 1 it requests the day's shard runs instead, tagged with that
 content key, and `shards_done_sensor` requests the day's run once every shard of the same
@@ -19,12 +19,12 @@ from dagster_aws.s3.sensor import get_objects
 from orchestration.jobs import daily_publish, day_shards
 from orchestration.partitions import SHARDS, daily
 from orchestration.resources import SluiceResource
-from sluice.arrivals import ArrivalCursor, content_key, days_fed, folder_day
+from sluice.ingest.arrivals import ArrivalCursor, content_key, days_fed, folder_day
+from sluice.ingest.raw_store import LocalRaw, S3Raw, folder_days
+from sluice.lifecycle.retention import cutoff
+from sluice.platform.s3 import S3Location, is_s3
 from sluice.policy.scope import default_manifest
-from sluice.publish import published_days, published_marker
-from sluice.raw_store import LocalRaw, S3Raw, folder_days
-from sluice.retention import cutoff
-from sluice.s3 import S3Location, is_s3
+from sluice.publish.commit import published_days, published_marker
 
 CONTENT_TAG = "sluice/content"
 SHARD_TAG, DATE_TAG = "dagster/partition/shard", "dagster/partition/date"

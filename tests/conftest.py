@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sluice.home import SluiceHome
-from sluice.settings import OPTIONAL_ENV
+from sluice.platform.home import SluiceHome
+from sluice.platform.settings import OPTIONAL_ENV
 from sluice.simulate import simulate
 
 DAY = date(2026, 11, 2)
@@ -41,7 +41,7 @@ def isolate_home(monkeypatch: pytest.MonkeyPatch, home: Path, inbox: Path) -> Pa
     monkeypatch.setenv("SLUICE_HOME", str(home))
     monkeypatch.setenv("SLUICE_RAW", str(inbox / "raw"))
     monkeypatch.setenv("SLUICE_DIRECTORY", str(inbox / "directory.csv"))
-    from sluice.settings import configure
+    from sluice.platform.settings import configure
 
     configure()
     return home

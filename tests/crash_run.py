@@ -80,7 +80,7 @@ def kill_after_first_dbt_model() -> None:
 
 
 def arm(stage: str) -> None:
-    import sluice.publish as publish
+    import sluice.publish.commit as publish
 
     if stage == "landing":
         kill_in_private_zone("DELETE FROM landed_lines")

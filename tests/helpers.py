@@ -10,11 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from sluice.home import SluiceHome
-from sluice.keys import ENCRYPTION_KEY_ENV
-from sluice.summary import day_counts
-from sluice.warehouse import private_zone
-
+from sluice.platform.home import SluiceHome
+from sluice.platform.keys import ENCRYPTION_KEY_ENV
+from sluice.platform.warehouse import private_zone
+from sluice.publish.figures import day_counts
 
 # Simulator label classes whose planted values redaction must remove from free text.
 REDACTED_CLASSES = ("email", "phone", "ssn", "card", "iban", "ip", "secret", "person", "url_token")

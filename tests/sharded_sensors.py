@@ -9,7 +9,7 @@ from dagster_aws.s3 import S3Resource
 from definitions import build_definitions
 from orchestration.resources import sluice_resource
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
-from sluice.settings import configure
+from sluice.platform.settings import configure
 
 configure()  # what the `sluice` command does first: the instance and keys of the home
 defs = build_definitions()

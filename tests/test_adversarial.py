@@ -20,10 +20,9 @@ from adversarial import ALIASES, CATEGORIES, CORPUS, DIRECTORY, Aliased, Variant
 from conftest import DAY
 from helpers import counts_for, files_bytes, published_values
 
-from sluice import audit
 from cli.main import EXIT_PUBLISHED, main
-from sluice.policy.residual_risk import signal_sql
-from sluice.publish import published_marker
+from sluice.lifecycle import audit
+from sluice.publish.commit import published_marker
 from sluice.redaction.engine import Redactor, redact_texts
 from sluice.redaction.normalize import fold_text
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 from conftest import DAY, NEXT_DAY
 
-from sluice.analyst_views import DAILY_APP_USAGE, VIEWS, describe_analytics
 from cli.main import EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
+from sluice.platform.home import SluiceHome
 from sluice.policy.scope import default_manifest
+from sluice.publish.analyst_views import DAILY_APP_USAGE, VIEWS, describe_analytics
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "analysts.md"

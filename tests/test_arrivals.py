@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sluice.arrivals import KEPT_DAYS, ArrivalCursor, content_key, days_fed, folder_day
+from sluice.ingest.arrivals import KEPT_DAYS, ArrivalCursor, content_key, days_fed, folder_day
 
 T = datetime(2026, 11, 3, 1, 2, 3, tzinfo=timezone.utc)
 

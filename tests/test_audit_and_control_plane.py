@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from sluice import audit
-from sluice.control_plane import counts_only
+from sluice.lifecycle import audit
+from sluice.platform.control_plane import counts_only
 
 
 def test_audit_chain_verifies_and_detects_tampering(tmp_path):
@@ -35,7 +35,7 @@ def test_control_plane_accepts_reason_codes():
 
 def test_audit_verify_command_reports_an_intact_and_a_tampered_log(sluice_home, capsys):
     from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
-    from sluice.home import SluiceHome
+    from sluice.platform.home import SluiceHome
 
     log = SluiceHome(sluice_home).audit_log
     assert audit.record_manifest(log, "v1-aaaa") and not audit.record_manifest(log, "v1-aaaa")

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+
 import boto3
 import dagster as dg
 import duckdb
@@ -21,16 +22,16 @@ from dagster_aws.s3 import S3Resource
 from helpers import counts_for, raw_lines, withdrawn
 from s3_buckets import kms_key, make_bucket, upload_tree
 
+from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from orchestration.resources import sluice_resource
 from orchestration.sensors import s3_capture_sensor
-from sluice import audit
-from sluice.bucket_security import bucket_findings
-from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
-from sluice.export import read_manifest
-from sluice.home import SluiceHome
-from sluice.s3 import S3Location, attach_s3
-from sluice.warehouse import private_zone
+from sluice.lifecycle import audit
+from sluice.platform.bucket_security import bucket_findings
+from sluice.platform.home import SluiceHome
+from sluice.platform.s3 import S3Location, attach_s3
+from sluice.platform.warehouse import private_zone
+from sluice.publish.export import read_manifest
 
 RAW, EXPORT = "s3://capture-raw/agents", "s3://training-export/sluice"
 
@@ -54,7 +55,7 @@ def _run() -> int:
 def _table_digests(manifest: dict) -> dict[str, str]:
     """Per training table of an S3 manifest: a digest of its rows, read through DuckDB's httpfs."""
     con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
-    from sluice.warehouse import httpfs_extension_path
+    from sluice.platform.warehouse import httpfs_extension_path
 
     con.execute(f"LOAD '{httpfs_extension_path()}'")
     attach_s3(con)

@@ -3,8 +3,8 @@ import io
 
 import pytest
 
-from sluice import batches
-from sluice.batches import BatchReport, read_batch
+from sluice.ingest import batches
+from sluice.ingest.batches import BatchReport, read_batch
 
 
 def _read(data: bytes):
@@ -72,3 +72,16 @@ def test_a_batch_of_empty_lines_is_never_taken_for_a_clean_one(content, lines):
     assert text == ("" if not content else None)  # None: read line by line, each empty line counted
     read, line_report = _read(gzip.compress(content))
     assert read == [(None, "unreadable:empty_line")] * lines and line_report.lines == lines
+
+
+def test_inflate_gives_the_bytes_read_batch_reads(monkeypatch):
+    """One reader for landing and erasure: a whole batch's bytes, members joined, what a cut stream still yields."""
+    first, second = gzip.compress(b'{"a":1}\n'), gzip.compress(b'{"b":2}\n{"c":3, "long": "' + b"x" * 500 + b'"}\n')
+    whole = b'{"a":1}\n{"b":2}\n{"c":3, "long": "' + b"x" * 500 + b'"}\n'
+    assert batches.inflate(first + second) == whole
+    cut = batches.inflate((first + second)[:-12])  # the agent crashed mid-write
+    assert whole.startswith(cut) and cut.startswith(b'{"a":1}\n{"b":2}')
+    assert batches.inflate(b"not gzip at all") == b""
+    monkeypatch.setattr(batches, "MAX_BATCH_BYTES", 64)
+    assert batches.inflate(gzip.compress(b"x" * 65)) is None  # past the bound: a bomb is not read
+    assert batches.inflate(gzip.compress(b"x" * 64)) == b"x" * 64

@@ -118,6 +118,6 @@ def test_a_key_given_twice_breaks_the_contract_in_sql_and_in_its_reason(once, tw
     sql = f"SELECT {violation_sql()} FROM (SELECT {parsed_sql('j')} FROM (SELECT ?::JSON AS j))"
     assert duckdb.connect().execute(sql, [line]).fetchone()[0]
     assert contract_reason(line) == reason
-    from sluice import gates
+    from sluice.quality import gates
 
     assert not gates.scope_creep({f"reason:{reason}": 1}).passed  # a parser differential is an evasion: scope creep

@@ -15,11 +15,11 @@ import dagster as dg
 import duckdb
 from conftest import DAY
 
-from sluice.home import SluiceHome
-from sluice.keys import ENCRYPTION_KEY_ENV, KEY_FILES
+from sluice.platform.home import SluiceHome
+from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_FILES
+from sluice.platform.warehouse import private_zone
+from sluice.publish.commit import files_relation, published_marker
 from sluice.simulate import simulate
-from sluice.publish import files_relation, published_marker
-from sluice.warehouse import private_zone
 
 CRASH_RUN = Path(__file__).with_name("crash_run.py")
 STAGES = ("landing", "contract", "transforms", "dbt", "publish")
@@ -127,7 +127,7 @@ def test_a_runner_is_dead_only_when_its_process_is_gone_from_this_host():
 def test_recover_rolls_a_committed_swap_forward_and_removes_what_no_marker_names(tmp_path):
     import json
 
-    from sluice.publish import recover
+    from sluice.publish.commit import recover
 
     home = SluiceHome(tmp_path).ensure()
     version = home.training / "interaction_steps" / f"date={DAY.isoformat()}" / "v=r2"

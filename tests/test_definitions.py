@@ -29,7 +29,7 @@ def test_definitions_load_with_zones_checks_and_job(sluice_home):
     checks = {c.name: c for c in defs.resolve_asset_graph().asset_check_keys}
     assert {"line_conservation", "scope_creep", "contract_failure_rate", "promotion_conservation", "assert_k_anonymity",
             "leak_scan", "expectations", "freshness", "assert_pseudonymous_keys", "assert_no_sensitivity_column"} <= set(checks)
-    from sluice.gates import WARN_ONLY
+    from sluice.quality.gates import WARN_ONLY
 
     specs = [graph.get_check_spec(key) for key in graph.asset_check_keys]
     assert len(specs) >= 30  # every gate and dbt test of the code location
@@ -66,17 +66,17 @@ def test_every_asset_has_its_zones_owner_and_each_job_its_description(sluice_hom
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.owners == OWNERS[node.group_name], key.to_user_string()
-    from sluice import gates
+    from sluice.quality import gates
 
     specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys if key.name in gates.DESCRIPTIONS}
     assert {"storage_security", "freshness", "line_conservation", "scope_creep", "promotion_conservation",
             "erasure_verified", "leak_scan", "k_anonymity"} <= set(specs)
     for name, spec in specs.items():  # what the UI says a check asserts is what its result says first
         assert spec.description.startswith(gates.DESCRIPTIONS[name]) and spec.blocking == (name != "freshness"), name
-    for name in ("daily_publish", "erasure", "retention"):
+    for name in ("daily_publish", "erase_now", "retention"):
         assert defs.resolve_job_def(name).description
-    assert defs.resolve_job_def("erasure").partitions_def is not None
-    assert {k.to_user_string() for k in defs.resolve_job_def("erasure").asset_layer.executable_asset_keys} == {"lifecycle/erasure"}
+    assert defs.resolve_job_def("erase_now").partitions_def is not None
+    assert {k.to_user_string() for k in defs.resolve_job_def("erase_now").asset_layer.executable_asset_keys} == {"lifecycle/erasure"}
 
 
 def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
@@ -87,7 +87,7 @@ def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     block = readme.split("# launchpad:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
     run_config = yaml.safe_load(textwrap.dedent(block))
-    for name in ("daily_publish", "erasure", "retention"):
+    for name in ("daily_publish", "erase_now", "retention"):
         resolved = dg.validate_run_config(defs.resolve_job_def(name), run_config)["resources"]["sluice"]["config"]
         assert resolved["raw_root"] == "s3://capture-bucket/raw" and resolved["home"] == str(sluice_home)
 

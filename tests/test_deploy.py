@@ -13,7 +13,7 @@ from dagster._config import validate_config
 from dagster._core.instance.config import dagster_instance_config
 from dagster._serdes.config_class import class_from_code_pointer
 
-from sluice import keys, settings
+from sluice.platform import keys, settings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 CONFIGURED_CLASSES = ("run_launcher", "run_coordinator", "compute_logs")
@@ -73,6 +73,6 @@ def test_the_code_location_loads_under_the_deployment_environment(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "['daily_publish', 'day_shards', 'erasure', 'retention']" in done.stdout
+    assert "['daily_publish', 'day_shards', 'erase_now', 'retention']" in done.stdout
     assert "'s3_capture_sensor'" in done.stdout and "'shards_done_sensor'" in done.stdout
     assert not (tmp_path / "home").exists()  # loading writes nothing (and in Secrets Manager mode no key is ever made)

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from sluice import gates
-from sluice.expectations import SUITES_DIR, load_suite, validate
+from sluice.quality import gates
+from sluice.quality.expectations import SUITES_DIR, load_suite, validate
 
 ROW = {"day": pd.Timestamp("2026-11-02"), "team": "platform", "app": "code.exe", "employees": 6, "events": 120,
        "active_minutes": 40}

@@ -16,17 +16,17 @@ import pytest
 from conftest import DAY, SMALL
 from helpers import files_bytes
 
-from sluice import audit
 from cli.main import EXIT_ERROR, EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
-from sluice.landing import land_day
+from sluice.contract.validation import outcome_counts, validate_day
+from sluice.ingest.landing import land_day
+from sluice.ingest.raw_store import LocalRaw
+from sluice.lifecycle import audit
+from sluice.platform.home import SluiceHome
+from sluice.platform.warehouse import private_zone
 from sluice.policy.scope import default_manifest
-from sluice.publish import files_relation, published_marker
-from sluice.raw_store import LocalRaw
+from sluice.privacy.transforms import load_directory, transform_day
+from sluice.publish.commit import files_relation, published_marker
 from sluice.simulate import simulate
-from sluice.transforms import load_directory, transform_day
-from sluice.validation import outcome_counts, validate_day
-from sluice.warehouse import private_zone
 
 
 def _batches(raw: Path) -> list[Path]:

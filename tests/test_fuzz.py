@@ -31,15 +31,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_core.core_schema import ErrorType
 
-from sluice import batches as reader
-from sluice.batches import BatchReport, Line as ReadLine, read_batch, read_batch_text
 from sluice.contract.models import PAYLOADS, TS_FORMAT, Event
 from sluice.contract.reasons import contract_reason
+from sluice.contract.validation import validate_day
 from sluice.contract.vectorised import parsed_sql, violation_sql
-from sluice.landing import land_day
+from sluice.ingest import batches as reader
+from sluice.ingest.batches import BatchReport, read_batch, read_batch_text
+from sluice.ingest.batches import Line as ReadLine
+from sluice.ingest.landing import land_day
+from sluice.ingest.raw_store import LocalRaw
 from sluice.policy.scope import default_manifest, scope_reason_sql
-from sluice.raw_store import LocalRaw
-from sluice.validation import validate_day
 
 DAY = date(2026, 11, 2)
 PREV = DAY - timedelta(days=1)
@@ -646,7 +647,7 @@ def test_a_batch_name_that_is_not_utf8_does_not_crash_landing(con, raw_root):
 
 
 def test_odd_entries_in_the_raw_root_are_not_batches_and_odd_names_can_still_be_rewritten(raw_root):
-    from sluice.raw_store import LocalRaw
+    from sluice.ingest.raw_store import LocalRaw
 
     odd = f"date={DAY}/device=D1/" + os.fsdecode(b"b\xff.jsonl.gz")
     _write(raw_root, odd, gzip.compress(b"{}\n"))

@@ -1,7 +1,7 @@
 """Gates as plain functions: pass, block, and what they report (counts and rule names only)."""
 
-from sluice import gates
 from sluice.policy.scope import default_manifest
+from sluice.quality import gates
 
 CLEAN = {"lines_read": 10, "valid": 7, "quarantined": 1, "duplicate": 1, "unreadable": 1, "other_day": 0,
          "reason:contract:ts:value_error": 1}

@@ -20,11 +20,11 @@ from dagster._core.execution.api import create_execution_plan
 from helpers import readable_files
 
 from assets import checks
-from assets.checks import PARTITION_TAG, key_name, required_checks
-from orchestration.partitions import daily
-from sluice import audit
-from sluice.candidates import CANDIDATES
+from assets.checks import key_name, required_checks
 from cli.main import EXIT_BLOCKED, main
+from orchestration.partitions import daily
+from sluice.lifecycle import audit
+from sluice.quality.candidates import CANDIDATES
 
 PUBLISH = dg.AssetKey(["publish", "published_day"])
 CANDIDATE_KEYS = {dg.AssetKey([zone, table]) for zone, table in CANDIDATES}
@@ -45,7 +45,7 @@ def blocking_checks(job: dg.JobDefinition) -> list[dg.AssetCheckKey]:
 def ungated(job: dg.JobDefinition) -> list[str]:
     """The job's blocking checks that do not stand before publishing: the step evaluating them is not upstream
     of the publish step in the execution plan, or the publisher's clearance does not require them."""
-    plan = create_execution_plan(job, tags={PARTITION_TAG: DAY.isoformat()})
+    plan = create_execution_plan(job, tags={"dagster/partition": DAY.isoformat()})
     step_of = {output.properties.asset_check_key or output.properties.asset_key: step.key
                for step in plan.steps for output in step.step_outputs if output.properties}
     deps, upstream, frontier = plan.get_all_step_deps(), set(), [step_of[PUBLISH]]

@@ -16,12 +16,12 @@ from helpers import counts_for, files_bytes
 
 from cli.main import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
 from sluice.contract.models import Event
-from sluice.errors import SluiceError
-from sluice.home import SluiceHome
 from sluice.importers import import_ducktrack, import_openadapt
-from sluice.importers.batches import MAX_BATCH_EVENTS
 from sluice.importers.keys import ModifierTracker, key_label
-from sluice.publish import files_relation, published_marker
+from sluice.importers.writer import MAX_BATCH_EVENTS
+from sluice.platform.errors import SluiceError
+from sluice.platform.home import SluiceHome
+from sluice.publish.commit import files_relation, published_marker
 
 START = datetime(DAY.year, DAY.month, DAY.day, 9, 0, 0, tzinfo=timezone.utc).timestamp() + 0.25
 HOSTNAME = "ws-jdoe-laptop.corp.example.com"

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from sluice.leak_scan import scan_table
+from sluice.quality.leak_scan import scan_table
 
 DAY = date(2026, 11, 2)
 

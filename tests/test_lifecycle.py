@@ -17,22 +17,22 @@ import duckdb
 from conftest import DAY, SMALL
 from s3_buckets import kms_key, make_bucket
 
-from sluice import audit
 from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
-from sluice.erasure import reference
-from sluice.export import read_manifest
-from sluice.home import SluiceHome
-from sluice.landing import land_day
+from sluice.contract.validation import validate_day
+from sluice.ingest.landing import land_day
+from sluice.ingest.raw_store import LocalRaw
+from sluice.lifecycle import audit
+from sluice.lifecycle.erasure import reference
+from sluice.lifecycle.retention import PRIVATE_TABLES
+from sluice.platform.home import SluiceHome
+from sluice.platform.s3 import S3Location
+from sluice.platform.warehouse import private_zone
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import default_manifest
-from sluice.publish import published_marker
-from sluice.raw_store import LocalRaw
-from sluice.retention import PRIVATE_TABLES
-from sluice.s3 import S3Location
+from sluice.privacy.transforms import load_directory, transform_day
+from sluice.publish.commit import published_marker
+from sluice.publish.export import read_manifest
 from sluice.simulate import simulate
-from sluice.transforms import load_directory, transform_day
-from sluice.validation import validate_day
-from sluice.warehouse import private_zone
 
 AGES = (40, 31, 30, 29, 1)
 EXPORT = "s3://training-export/sluice"  # days before today; the manifest keeps 30
@@ -223,8 +223,8 @@ def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox, monkeypatch)
 
 def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_path):
     """The subject is in one training table of the day and not in the other."""
-    from sluice.candidates import TRAINING_TABLES
-    from sluice.publish import _move_in, _stage_dir, _stage_training, _write_marker, rewrite_training
+    from sluice.publish.commit import _move_in, _stage_dir, _stage_training, _write_marker, rewrite_training
+    from sluice.quality.candidates import TRAINING_TABLES
 
     home, con = SluiceHome(tmp_path).ensure(), duckdb.connect()
     sources = {"interaction_steps": "(SELECT 'subject' AS actor UNION ALL SELECT 'other')", "assistant_turns": "(SELECT 'other' AS actor)"}
@@ -244,7 +244,7 @@ def test_re_publishing_one_table_of_a_day_leaves_no_stale_version_behind(tmp_pat
 
 
 def test_erasure_finds_a_person_behind_a_key_given_twice():
-    from sluice.erasure import filter_batch
+    from sluice.lifecycle.erasure import filter_batch
 
     lines = [b'{"employee_id": "e-erased", "employee_id": "e-other", "x": 1}', b'{"employee_id": "e-other"}', b'[1, 2]', b'not json']
     kept, removed = filter_batch(gzip.compress(b"\n".join(lines) + b"\n"), {"e-erased"})
@@ -258,7 +258,7 @@ def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_pa
 
     defs = build_definitions()
 
-    result = defs.resolve_job_def("erasure").execute_in_process(instance=dg.DagsterInstance.get(), partition_key=DAY.isoformat())
+    result = defs.resolve_job_def("erase_now").execute_in_process(instance=dg.DagsterInstance.get(), partition_key=DAY.isoformat())
     assert result.success
     assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [("erasure_verified", True)]
     assert pseudonym(key, "employee", subject["employee_id"]).encode() not in _bytes_everywhere(home.training)

@@ -15,23 +15,31 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import DAY, NEXT_DAY, SMALL
-from helpers import (REDACTED_CLASSES, counts_for, files_bytes, identifiers, published_columns, published_values, raw_lines,
-                     readable_files)
+from helpers import (
+    REDACTED_CLASSES,
+    counts_for,
+    files_bytes,
+    identifiers,
+    published_columns,
+    published_values,
+    raw_lines,
+    readable_files,
+)
 
-from sluice import audit, transforms
 from assets.dbt_models import dbt_run_env
-from orchestration.dbt_project import DBT_PROJECT_DIR
 from cli.main import EXIT_BLOCKED, EXIT_ERROR, EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
+from orchestration.dbt_project import DBT_PROJECT_DIR
+from sluice.contract.validation import validate_day
+from sluice.lifecycle import audit
+from sluice.platform.home import SluiceHome
 from sluice.policy.personnel import PERSONNEL_PATTERN
-from sluice.expectations import load_suite
-from sluice.publish import published_marker
+from sluice.privacy import transforms
+from sluice.privacy.transforms import transform_day
+from sluice.publish.commit import published_marker
+from sluice.quality.expectations import load_suite
 from sluice.redaction.detectors import DETECTORS
 from sluice.redaction.engine import Redactor
 from sluice.simulate import simulate
-from sluice.transforms import transform_day
-from sluice.validation import validate_day
-
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"
 
@@ -244,7 +252,7 @@ def _inflated_promotion(con, day, manifest, key):
 
 @pytest.mark.parametrize("target,fault,gate", [
     ("assets.private.transform_day", _inflated_promotion, "private/eligible_events:promotion_conservation"),
-    ("sluice.transforms.pseudonym_table", _plain_ids, "training/interaction_steps:assert_pseudonymous_keys"),
+    ("sluice.privacy.transforms.pseudonym_table", _plain_ids, "training/interaction_steps:assert_pseudonymous_keys"),
     ("orchestration.resources.load_suite", _stricter_suite, "analytics/daily_app_usage:expectations"),
     ("assets.private.validate_day", _lossy_validation, "private/validated_events:line_conservation"),
 ])

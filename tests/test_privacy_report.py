@@ -5,7 +5,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from sluice.privacy_report import chart_png, hourly_events, report_markdown
+from sluice.publish.privacy_report import chart_png, hourly_events, report_markdown
 
 DAY = date(2026, 11, 2)
 COUNTS = {"lines_read": 1_210, "valid": 1_000, "quarantined": 150, "duplicate": 40, "unreadable": 15, "other_day": 5,

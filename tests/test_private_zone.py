@@ -1,15 +1,15 @@
 """Policy rule 10: the private zone is encrypted at rest, spill files included."""
 
 import threading
-import traceback
 import time
+import traceback
 
 import duckdb
 import pytest
 
-from sluice.errors import SluiceError
-from sluice.settings import dbt_profile_env
-from sluice.warehouse import DBT_MEMORY_LIMIT_ENV, MEMORY_LIMIT_ENV, dbt_memory_limit, private_zone
+from sluice.platform.errors import SluiceError
+from sluice.platform.settings import dbt_profile_env
+from sluice.platform.warehouse import DBT_MEMORY_LIMIT_ENV, MEMORY_LIMIT_ENV, dbt_memory_limit, private_zone
 
 CANARY = "CANARY-PRIVATE-7f3a9c"
 

@@ -12,7 +12,7 @@ import duckdb
 from conftest import DAY
 
 from cli.main import EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
+from sluice.platform.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
 
 

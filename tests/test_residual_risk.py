@@ -10,10 +10,10 @@ import duckdb
 import pytest
 from adversarial import CORPUS
 
-from sluice import gates
 from sluice.policy import residual_risk
 from sluice.policy.residual_risk import CONTENT_COLUMNS, signal_sql
 from sluice.policy.scope import default_manifest
+from sluice.quality import gates
 
 FLAGGED = {
     "digit_run": ["call 415 555 0172 tonight", "ssn 219.09.9999", "employee E123450001 asked", "acct 0532/0130/00 ok",
@@ -58,7 +58,7 @@ def test_it_shares_nothing_with_the_redaction_engine():
     Census lists, read its own way)."""
     tree = ast.parse(Path(residual_risk.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported == {"__future__", "sluice.redaction.normalize", "sluice.lexicons"}
+    assert imported == {"__future__", "sluice.redaction.normalize", "sluice.privacy.lexicons"}
 
 
 def test_alone_it_withholds_every_unredacted_red_team_value_but_names():

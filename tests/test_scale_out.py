@@ -18,11 +18,11 @@ from helpers import counts_for, identifiers
 from s3_buckets import kms_key, make_bucket, upload_tree
 
 from cli.main import EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
+from sluice.ingest.raw_store import LocalRaw
+from sluice.ingest.shards import ShardOfStore, land_shard, merge_landing, merge_validation, shard_of, use_parquet_key
+from sluice.platform.home import SluiceHome
+from sluice.platform.warehouse import private_zone, scratch_zone
 from sluice.policy.scope import default_manifest
-from sluice.raw_store import LocalRaw
-from sluice.shards import ShardOfStore, merge_landing, merge_validation, land_shard, shard_of, use_parquet_key
-from sluice.warehouse import private_zone, scratch_zone
 
 
 def _published_rows(home: SluiceHome) -> dict[str, list]:
@@ -63,8 +63,8 @@ def test_merge_deduplicates_across_shards_and_conserves_lines(inbox, tmp_path):
         counts = merge_validation(con, root, DAY, 2)
         valid_events = con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchone()
     with private_zone(tmp_path / "whole.duckdb", key, spill) as con:  # the same day, unsharded
-        from sluice.landing import land_day
-        from sluice.validation import validate_day
+        from sluice.contract.validation import validate_day
+        from sluice.ingest.landing import land_day
 
         whole_landing = land_day(con, LocalRaw(raw), DAY)
         whole = validate_day(con, DAY, default_manifest())

@@ -57,10 +57,10 @@ def test_scope_creep_cannot_hide_behind_a_valid_events_id_or_a_key_given_twice(t
     import gzip
     from datetime import date
 
-    from sluice import gates
-    from sluice.landing import land_day
-    from sluice.raw_store import LocalRaw
-    from sluice.validation import validate_day
+    from sluice.contract.validation import validate_day
+    from sluice.ingest.landing import land_day
+    from sluice.ingest.raw_store import LocalRaw
+    from sluice.quality import gates
 
     day, ids = date(2026, 11, 2), [f"00000000-0000-4000-8000-00000000000{n}" for n in range(4)]
     first = [_valid_key_event(i) for i in ids]

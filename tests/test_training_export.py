@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import DAY
 
-from sluice import versions
-from sluice.candidates import TRAINING_TABLES
 from cli.main import EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
+from sluice.platform import versions
+from sluice.platform.home import SluiceHome
 from sluice.policy.scope import default_manifest
-from sluice.publish import published_marker
+from sluice.publish.commit import published_marker
+from sluice.quality.candidates import TRAINING_TABLES
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "training-export.md"
 

@@ -17,8 +17,8 @@ from dagster_dev import graphql, serving
 from helpers import counts_for, identifiers
 
 from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
-from sluice.home import SluiceHome
-from sluice.publish import published_marker
+from sluice.platform.home import SluiceHome
+from sluice.publish.commit import published_marker
 from sluice.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_graph_has_zones_owners_kinds_described_checks_and_the_jobs(ui):
     assert all(c["description"] for c in checks.values()), "every check says what it asserts"
     assert sorted(r["status"] for r in data["runsOrError"]["results"]) == ["FAILURE", "SUCCESS"]  # blocked, published
     jobs = {j["name"]: j["description"] for r in data["repositoriesOrError"]["nodes"] for j in r["jobs"]}
-    assert {"daily_publish", "erasure", "retention"} <= set(jobs) and all(jobs[j] for j in ("daily_publish", "erasure", "retention"))
+    assert {"daily_publish", "erase_now", "retention"} <= set(jobs) and all(jobs[j] for j in ("daily_publish", "erase_now", "retention"))
 
 
 def test_materializations_carry_row_counts_column_schemas_and_the_privacy_report(ui):

@@ -6,7 +6,7 @@ import argparse
 import errno
 from pathlib import Path
 
-from sluice.errors import SluiceError
+from sluice.platform.errors import SluiceError
 
 DEFAULT_APP = "unknown"
 

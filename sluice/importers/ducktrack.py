@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sluice.errors import SluiceError
-from sluice.importers.batches import BatchWriter, check_identity, derived_id, unix_ms
 from sluice.importers.mapping import Identity, Session, jsonable, summary
+from sluice.importers.writer import BatchWriter, check_identity, derived_id, unix_ms
+from sluice.platform.errors import SluiceError
 
 RECORDER = "ducktrack"
 KNOWN_FIELDS = {"time_stamp", "action", "x", "y", "button", "pressed", "dx", "dy", "name"}

@@ -14,8 +14,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sluice.importers.batches import BatchWriter, derived_id, format_ts
 from sluice.importers.keys import UNIDENTIFIED, ModifierTracker, key_label
+from sluice.importers.writer import BatchWriter, derived_id, format_ts
 
 BUTTONS = ("left", "right", "middle")
 MAX_DELTA = 100_000

@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from sluice.errors import SluiceError
-from sluice.importers.batches import BatchWriter, check_identity, derived_id, unix_ms
 from sluice.importers.mapping import Identity, Session, jsonable, summary
+from sluice.importers.writer import BatchWriter, check_identity, derived_id, unix_ms
+from sluice.platform.errors import SluiceError
 
 RECORDER = "openadapt"
 

@@ -10,8 +10,8 @@
 | 6 private conversations | DMs, personal-messaging apps and domains | `conversations.py` |
 | 7 personnel data | HR apps and domains, personnel talk in text | `personnel.py` |
 | 8 data sensitivity | `dss_level` context >= threshold, level dropped | `sensitivity.py` |
-| 9 clean control plane | counts and rule names only | `sluice/errors.py`, `sluice/contract/reasons.py` |
-| 10 encryption, audit | encrypted private zone, hash-chained audit log | `sluice/warehouse.py`, `sluice/audit.py` |
+| 9 clean control plane | counts and rule names only | `sluice/platform/errors.py`, `sluice/contract/reasons.py` |
+| 10 encryption, audit | encrypted private zone, hash-chained audit log | `sluice/platform/warehouse.py`, `sluice/lifecycle/audit.py` |
 
 `exclusions.py` lists, in order, the rules that drop valid events; each event is counted
 under the first rule that drops it.

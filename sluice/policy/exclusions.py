@@ -3,7 +3,7 @@
 Each valid event is either promoted or counted under the first rule here that drops it
 (conservation: valid = promoted + excluded by rule). Predicates are SQL over the
 day's events joined to the directory (`consent`, `team`), with `url_host` and
-`dss_context` derived by `sluice/transforms.py`. Each rule lives in its own module.
+`dss_context` derived by `sluice/privacy/transforms.py`. Each rule lives in its own module.
 """
 
 from __future__ import annotations

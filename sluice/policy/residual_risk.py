@@ -23,7 +23,7 @@ lower precision:
 
 A flagged row is withheld: excluded under the rule `residual_risk`, counted and audited like every
 exclusion, never published. A rate of withheld rows above the manifest's `residual_risk_max_rate` blocks
-the day (`sluice.gates.residual_risk`): the engine has regressed, or the day is unlike any before it.
+the day (`sluice.quality.gates.residual_risk`): the engine has regressed, or the day is unlike any before it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from sluice.lexicons import census
+from sluice.privacy.lexicons import census
 from sluice.redaction.normalize import fold_sql
 
 NAME = "residual_risk"

@@ -29,7 +29,7 @@ from typing import Protocol
 
 from wordfreq import zipf_frequency
 
-from sluice.lexicons import census
+from sluice.privacy.lexicons import census
 
 RARE_ZIPF = 3.5  # under 3.5 per billion words (log10): `Priya`, `Okafor`, `Kowalski`, but also `Kubernetes`
 UNKNOWN_ZIPF = 2.0  # all but absent from English text (`Patberg`, `Lachmann`; `Dashboards` is 2.4): two such, a name

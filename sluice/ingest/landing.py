@@ -17,9 +17,9 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from sluice.batches import BatchReport, Line, read_batch, read_batch_text
 from sluice.contract.models import TS_FORMAT
-from sluice.raw_store import Batch, RawStore
+from sluice.ingest.batches import BatchReport, Line, read_batch, read_batch_text
+from sluice.ingest.raw_store import Batch, RawStore
 
 FLUSH_LINES = 200_000
 FLUSH_TEXT = 64 << 20  # characters of clean batches split in one statement
@@ -168,7 +168,7 @@ def landing_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
 
 
 def record_content(con: duckdb.DuckDBPyConnection, day: date, key: str) -> None:
-    """What the day's run read (`sluice.arrivals.content_key`), for publish to name in its marker."""
+    """What the day's run read (`sluice.ingest.arrivals.content_key`), for publish to name in its marker."""
     con.execute(DDL)
     con.execute("DELETE FROM landed_content WHERE partition_date = ?", [day])
     con.execute("INSERT INTO landed_content VALUES (?, ?)", [day, key])

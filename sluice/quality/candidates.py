@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ZONES = ("training", "analytics")
 
 

@@ -13,6 +13,7 @@ Batch-level facts (truncated, corrupt, not gzip at all) are returned in `BatchRe
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,6 +151,14 @@ def read_batch(stream: BinaryIO, report: BatchReport) -> Iterator[Line]:
     for out in inflater.chunks():
         yield from splitter.feed(out)
     yield from splitter.finish(inflater.cut)
+
+
+def inflate(data: bytes) -> bytes | None:
+    """A whole batch decompressed as `read_batch` reads it: every member, and what a cut or damaged stream still
+    yields (nothing of what is not gzip); None past the size bound (a bomb)."""
+    report = BatchReport()
+    inflated = b"".join(_Inflater(io.BytesIO(data), report).chunks())
+    return None if report.error == "batch_too_large" else inflated
 
 
 def _clean_text(data: bytes) -> str | None:

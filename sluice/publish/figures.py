@@ -7,11 +7,11 @@ from datetime import date
 
 import duckdb
 
-from sluice.home import SluiceHome
-from sluice.keys import KEY_SECRETS_ENV
-from sluice.publish import published_marker
-from sluice.settings import EXPORT_ENV
-from sluice.validation import outcome_counts
+from sluice.contract.validation import outcome_counts
+from sluice.platform.home import SluiceHome
+from sluice.platform.keys import KEY_SECRETS_ENV
+from sluice.platform.settings import EXPORT_ENV
+from sluice.publish.commit import published_marker
 
 
 def day_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:

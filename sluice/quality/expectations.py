@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from here
 
 

@@ -3,7 +3,7 @@
 Two guards agree before anything leaves the private zone: the orchestrator skips this step when a
 blocking check upstream failed (every candidate is upstream of it), and `publish_day` itself refuses
 unless its `Clearance` (this run's check evaluations, read from the event log) says every gate the
-candidates depend on ran and passed (`sluice/clearance.py`).
+candidates depend on ran and passed (`sluice/quality/clearance.py`).
 
 Everything is staged first where no consumer can read it: `warehouse/_staging/<run>/` (0700, outside
 the training zone) gets each training table's Parquet and `manifest.json`, and the next analytics file
@@ -32,15 +32,15 @@ from pathlib import Path
 
 import duckdb
 
-from sluice import audit
-from sluice.analyst_views import describe_analytics
-from sluice.candidates import ANALYTICS_TABLES, TRAINING_TABLES
-from sluice.clearance import Clearance
-from sluice.home import SluiceHome
-from sluice.landing import landed_content
-from sluice.training_manifest import write_manifest
-from sluice.versions import code_version, policy_version
+from sluice.ingest.landing import landed_content
+from sluice.lifecycle import audit
+from sluice.platform.home import SluiceHome
+from sluice.platform.versions import code_version, policy_version
 from sluice.policy.scope import default_manifest
+from sluice.publish.analyst_views import describe_analytics
+from sluice.publish.training_manifest import write_manifest
+from sluice.quality.candidates import ANALYTICS_TABLES, TRAINING_TABLES
+from sluice.quality.clearance import Clearance
 
 ANALYTICS_DAY_COLUMN = "day"
 STAGED_ANALYTICS = "analytics.duckdb"
@@ -75,7 +75,7 @@ def _version(home: SluiceHome, table: str, day: date, run_id: str) -> Path:
 def _stage_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, stage: Path, day: date, run_id: str, table: str,
                     source: str | None = None) -> dict:
     """Write `source` (a relation; default the private candidate table) into the stage as the day's version
-    `v=<run_id>` to be: its Parquet and the `manifest.json` trainers load it by (`sluice/training_manifest.py`).
+    `v=<run_id>` to be: its Parquet and the `manifest.json` trainers load it by (`sluice/publish/training_manifest.py`).
     The paths returned are those the files will have once moved in."""
     folder = stage / table
     folder.mkdir()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sluice.home import SluiceHome
-from sluice.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
-from sluice.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
+from sluice.platform.home import SluiceHome
+from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
+from sluice.platform.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
 
 HOME_ENV = "SLUICE_HOME"
 RAW_ENV = "SLUICE_RAW"

@@ -15,10 +15,10 @@ from datetime import date
 
 import duckdb
 
-from sluice.bucket_security import bucket_findings
-from sluice.errors import SluiceError
-from sluice.home import SluiceHome
-from sluice.s3 import S3Location, attach_s3, kms_key_for
+from sluice.platform.bucket_security import bucket_findings
+from sluice.platform.errors import SluiceError
+from sluice.platform.home import SluiceHome
+from sluice.platform.s3 import S3Location, attach_s3, kms_key_for
 
 MANIFESTS = "training/_published"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sluice.errors import SluiceError
+from sluice.platform.errors import SluiceError
 
 REFUSED = "gates_not_cleared"  # the code of the publisher's refusal: `sluice run` reports it as a block (exit 3)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from sluice.platform.versions import code_version, policy_version
 from sluice.policy.scope import default_manifest
-from sluice.versions import code_version, policy_version
 
 NAME = "manifest.json"
 FORMAT_VERSION = 1

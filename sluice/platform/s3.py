@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import boto3
 import duckdb
 
-from sluice.errors import SluiceError
+from sluice.platform.errors import SluiceError
 
 SCHEME = "s3://"
 

@@ -12,8 +12,8 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CODE = ("sluice/**/*.py", "sluice/**/*.yaml", "assets/*.py", "orchestration/*.py", "dbt_project/models/**/*",
+ROOT = Path(__file__).resolve().parents[2]
+CODE = ("sluice/**/*.py", "sluice/**/*.yaml", "assets/*.py", "orchestration/*.py", "definitions.py", "dbt_project/models/**/*",
         "dbt_project/macros/**/*", "dbt_project/tests/**/*", "expectations/*.json")
 POLICY = ("sluice/policy/*.py", "sluice/policy/*.yaml", "sluice/redaction/*.py")
 

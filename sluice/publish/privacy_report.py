@@ -15,8 +15,8 @@ from datetime import date
 
 import duckdb
 
-from sluice.candidates import TRAINING_TABLES
-from sluice.control_plane import counts_only
+from sluice.platform.control_plane import counts_only
+from sluice.quality.candidates import TRAINING_TABLES
 
 OUTCOMES = ("valid", "quarantined", "duplicate", "unreadable", "other_day")
 

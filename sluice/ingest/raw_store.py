@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from sluice.errors import SluiceError
-from sluice.s3 import S3Location, is_s3
+from sluice.platform.errors import SluiceError
+from sluice.platform.s3 import S3Location, is_s3
 
 BATCH_SUFFIX = ".jsonl.gz"
 

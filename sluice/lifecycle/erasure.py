@@ -18,20 +18,19 @@ import csv
 import gzip
 import hashlib
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from sluice.batches import GZIP_WBITS, MAX_BATCH_BYTES
-from sluice.candidates import TRAINING_TABLES
-from sluice.errors import SluiceError
-from sluice.home import SluiceHome
+from sluice.ingest.batches import inflate
+from sluice.ingest.raw_store import RawStore
+from sluice.platform.errors import SluiceError
+from sluice.platform.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
-from sluice.publish import published_days, rewrite_training
-from sluice.raw_store import RawStore
+from sluice.publish.commit import published_days, rewrite_training
+from sluice.quality.candidates import TRAINING_TABLES
 
 LOG_DDL = """
 CREATE TABLE IF NOT EXISTS erasure_log (subject VARCHAR, source VARCHAR, requested_at VARCHAR, completed_at VARCHAR,
@@ -64,25 +63,6 @@ def subjects(con: duckdb.DuckDBPyConnection, requests_csv: str) -> list[Subject]
     return sorted(found.values(), key=lambda s: s.employee_id)
 
 
-def _inflate(data: bytes) -> bytes | None:
-    """Every member of a gzip batch, and what a cut stream still yields; None past the size bound."""
-    out, produced, rest = [], 0, data
-    while rest:
-        inflater = zlib.decompressobj(GZIP_WBITS)
-        try:
-            chunk = inflater.decompress(rest, MAX_BATCH_BYTES + 1 - produced)
-        except zlib.error:
-            break
-        out.append(chunk)
-        produced += len(chunk)
-        if produced > MAX_BATCH_BYTES:
-            return None
-        if not inflater.eof:
-            break
-        rest = inflater.unused_data
-    return b"".join(out)
-
-
 class _Pairs(list):
     """A JSON object as its (key, value) pairs, keys given twice included."""
 
@@ -100,7 +80,7 @@ def _employees(line: bytes) -> set[str]:
 def filter_batch(data: bytes, ids: set[str]) -> tuple[bytes | None, int] | None:
     """The batch without the lines of `ids`: (new bytes, or None when no line is left; lines removed).
     None when nothing is to remove (or it cannot be read within bounds: it stays as it is)."""
-    inflated = _inflate(data)
+    inflated = inflate(data)
     if inflated is None:
         return None
     lines = inflated.split(b"\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sluice.errors import SluiceError
+from sluice.platform.errors import SluiceError
 from sluice.policy import residual_risk
 from sluice.policy.aliases import URL_HOST_SQL, host_view_sql, register_host_view
 from sluice.policy.exclusions import excluded_by_sql, ordered_exclusions

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import duckdb
 
-from sluice.errors import SluiceError
-from sluice.landing import DDL as LANDING_DDL
-from sluice.landing import land_day, landing_counts
+from sluice.contract.validation import DDL as VALIDATION_DDL
+from sluice.contract.validation import outcome_counts, validate_day
+from sluice.ingest.landing import DDL as LANDING_DDL
+from sluice.ingest.landing import land_day, landing_counts
+from sluice.ingest.raw_store import Batch, RawStore
+from sluice.platform.errors import SluiceError
+from sluice.platform.s3 import is_s3
 from sluice.policy.scope import ScopeManifest
-from sluice.raw_store import Batch, RawStore
-from sluice.s3 import is_s3
-from sluice.validation import DDL as VALIDATION_DDL
-from sluice.validation import outcome_counts, validate_day
 
 LANDING_TABLES = ("batches", "landed_lines")
 VALIDATION_TABLES = ("events", "quarantine", "line_outcomes")

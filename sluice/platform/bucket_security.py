@@ -12,7 +12,7 @@ import re
 
 from botocore.exceptions import ClientError
 
-from sluice.s3 import S3Location, is_s3
+from sluice.platform.s3 import S3Location, is_s3
 
 KMS_ALGORITHMS = {"aws:kms", "aws:kms:dsse"}
 SSE_S3 = "AES256"

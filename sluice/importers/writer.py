@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sluice.errors import SluiceError
+from sluice.platform.errors import SluiceError
 
 MAX_BATCH_EVENTS = 2_000
 SUFFIX = ".jsonl.gz"

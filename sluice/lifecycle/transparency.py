@@ -17,13 +17,13 @@ from datetime import date
 
 import duckdb
 
-from sluice.candidates import TRAINING_TABLES
-from sluice.erasure import LOG_DDL, reference
-from sluice.home import SluiceHome
+from sluice.lifecycle.erasure import LOG_DDL, reference
+from sluice.platform.home import SluiceHome
 from sluice.policy.pseudonyms import pseudonym
 from sluice.policy.scope import ScopeManifest
-from sluice.publish import files_relation, published_days, published_marker
-from sluice.transforms import judge_events
+from sluice.privacy.transforms import judge_events
+from sluice.publish.commit import files_relation, published_days, published_marker
+from sluice.quality.candidates import TRAINING_TABLES
 
 
 def _by_day(rows) -> dict[str, dict[str, int]]:

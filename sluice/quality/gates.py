@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from sluice.policy.scope import ScopeManifest
 
-
 # What each gate asserts, in one line: the check's description in the UI and the first line of its result.
 DESCRIPTIONS = {
     "line_conservation": "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
@@ -64,7 +63,7 @@ def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
 
 
 def storage_security(findings: dict[str, list[str]]) -> Gate:
-    """`findings`: per role (raw, export) the rules its bucket breaks (`sluice.bucket_security`)."""
+    """`findings`: per role (raw, export) the rules its bucket breaks (`sluice.platform.bucket_security`)."""
     counts = {f"{role}:{rule}": 1 for role, rules in findings.items() for rule in rules}
     return Gate(
         "storage_security",
@@ -139,7 +138,7 @@ def residual_risk(transformed: dict[str, int], manifest: ScopeManifest) -> Gate:
 
 
 def leak_scan(hits: dict[str, int]) -> Gate:
-    """`hits`: per `<column>:<type>` of one candidate table, from `sluice.leak_scan.scan_table`."""
+    """`hits`: per `<column>:<type>` of one candidate table, from `sluice.quality.leak_scan.scan_table`."""
     return Gate(
         "leak_scan",
         not any(hits.values()),
@@ -149,7 +148,7 @@ def leak_scan(hits: dict[str, int]) -> Gate:
 
 
 def expectations(outcomes: list) -> Gate:
-    """`outcomes`: `sluice.expectations.Outcome`s of one table's suite; a failed expectation is named with its
+    """`outcomes`: `sluice.quality.expectations.Outcome`s of one table's suite; a failed expectation is named with its
     unexpected count (a table-level one counts 1), a passed one only counted."""
     failed = [o for o in outcomes if not o.success]
     return Gate(

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import duckdb
 
-from sluice.errors import SluiceError, duckdb_error
+from sluice.platform.errors import SluiceError, duckdb_error
 
 PRIVATE = "private"
 MEMORY_LIMIT_ENV = "SLUICE_MEMORY_LIMIT"

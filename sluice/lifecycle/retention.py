@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import duckdb
 
-from sluice.raw_store import RawStore
+from sluice.ingest.raw_store import RawStore
 
 PRIVATE_TABLES = ("batches", "landed_lines", "events", "quarantine", "line_outcomes", "eligible_events",
                   "exclusions", "redactions")

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sluice.raw_store import is_batch_key
+from sluice.ingest.raw_store import is_batch_key
 
 KEPT_DAYS = 62  # content keys remembered in the cursor; older days fall back on Dagster's run keys
 
