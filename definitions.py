@@ -1,4 +1,4 @@
-"""The one code location: assets by zone, the daily job and schedule, resources from env vars.
+"""The one code location: assets by zone, the jobs, schedules and sensors, resources by system from env vars.
 
 Loading it reads the environment and writes nothing: the local defaults (home, keys) are applied by the
 resources when a run starts, and by the `sluice` command. `defs` is built when Dagster loads the location
@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from assets import checks, dbt_models, lifecycle, private, publish, raw, shards
 from orchestration.dbt_project import dbt_project
 from orchestration.jobs import daily_publish, day_shards, erase_now, retention
 from orchestration.partitions import SHARDS
-from orchestration.resources import ExpectationsResource, SluiceDbtCliResource, sluice_resource
+from orchestration.resources import SluiceDbtCliResource, resources
 from orchestration.schedules import daily_schedule, retention_schedule
 from orchestration.sensors import late_batch_sensor, s3_capture_sensor, shards_done_sensor
 
@@ -30,12 +29,7 @@ def build_definitions() -> dg.Definitions:
         jobs=[daily_publish, erase_now, retention, *([day_shards] if SHARDS > 1 else [])],
         schedules=[daily_schedule, retention_schedule],
         sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
-        resources={
-            "sluice": sluice_resource(),
-            "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-            "expectations": ExpectationsResource(),
-            "s3": S3Resource(),  # boto3's own configuration: AWS_* env vars, AWS_ENDPOINT_URL included
-        },
+        resources={**resources(), "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
         executor=dg.in_process_executor,
     )
 

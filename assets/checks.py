@@ -8,7 +8,7 @@ by dbt in the private zone, checked before anything is published, so `publish` w
 import dagster as dg
 
 from orchestration.partitions import PRIVATE_ZONE_POOL, daily
-from orchestration.resources import ExpectationsResource, SluiceResource
+from orchestration.resources import ExpectationsResource, PrivateZoneResource
 from sluice.lifecycle import audit
 from sluice.platform.control_plane import SAFE_NAME, counts_only
 from sluice.platform.home import SluiceHome
@@ -80,11 +80,11 @@ def _leak_scan(schema: str, table: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey([schema, table]), name="leak_scan", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
         description=gates.DESCRIPTIONS["leak_scan"],
     )
-    def leak_scan_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+    def leak_scan_check(context: dg.AssetCheckExecutionContext, private_zone: PrivateZoneResource) -> dg.AssetCheckResult:
         day = context.partition_key
-        with sluice.private() as con:
+        with private_zone.connect() as con:
             hits = scan_table(con, schema, table, day)
-        return gate_result(gates.leak_scan(hits), [schema, table], sluice.layout, day, context.run.run_id)
+        return gate_result(gates.leak_scan(hits), [schema, table], private_zone.layout, day, context.run.run_id)
 
     return leak_scan_check
 
@@ -94,12 +94,12 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey([schema, table]), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
         description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/{table}.json.",
     )
-    def expectations_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
+    def expectations_check(context: dg.AssetCheckExecutionContext, private_zone: PrivateZoneResource,
                            expectations: ExpectationsResource) -> dg.AssetCheckResult:
         day = context.partition_key
-        with sluice.private() as con:
+        with private_zone.connect() as con:
             outcomes = expectations.check(con, table, f"private.{schema}.{table}")
-        return gate_result(gates.expectations(outcomes), [schema, table], sluice.layout, day, context.run.run_id)
+        return gate_result(gates.expectations(outcomes), [schema, table], private_zone.layout, day, context.run.run_id)
 
     return expectations_check
 
@@ -109,13 +109,13 @@ def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey([schema, table]), name="k_anonymity", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
         description=gates.DESCRIPTIONS["k_anonymity"],
     )
-    def k_anonymity_check(context: dg.AssetCheckExecutionContext, sluice: SluiceResource) -> dg.AssetCheckResult:
+    def k_anonymity_check(context: dg.AssetCheckExecutionContext, private_zone: PrivateZoneResource) -> dg.AssetCheckResult:
         k = default_manifest().k_anonymity
-        with sluice.private() as con:
+        with private_zone.connect() as con:
             below, groups = con.execute(
                 f"SELECT count(*) FILTER (employees < ?), count(*) FROM private.{schema}.{table}", [k]).fetchone()
         day = context.partition_key
-        return gate_result(gates.k_anonymity(below, groups, k), [schema, table], sluice.layout, day, context.run.run_id)
+        return gate_result(gates.k_anonymity(below, groups, k), [schema, table], private_zone.layout, day, context.run.run_id)
 
     return k_anonymity_check
 

@@ -15,7 +15,7 @@ from assets import checks
 from assets.zones import zone
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
-from orchestration.resources import SluiceDbtCliResource, SluiceResource
+from orchestration.resources import PrivateZoneResource, SluiceDbtCliResource
 from sluice.policy.scope import default_manifest
 
 PARTITION_ENV, K_ANONYMITY_ENV = "SLUICE_PARTITION_DATE", "SLUICE_K_ANONYMITY"  # read by dbt_project/
@@ -80,16 +80,16 @@ def dbt_run_env(partition_key: str, k_anonymity: int, target: Path) -> dict[str,
 
 
 @contextmanager
-def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: str, args: list[str],
+def dbt_invocation(private_zone: PrivateZoneResource, dbt: DbtCliResource, partition_key: str, args: list[str],
                    **cli_kwargs: Any) -> Iterator[DbtCliInvocation]:
     """`dbt <args>` for one day, in the home's target folder. Afterwards its partial parse is kept for the
     next run (dagster-dbt copies it from there into the run's own folder); the run's folder (run_results.json,
     dbt.log) is kept for whoever looks into it, and those of earlier runs are removed."""
-    target = sluice.layout.dbt_target
+    target = private_zone.layout.dbt_target
     target.mkdir(parents=True, exist_ok=True)
     invocation = None
     try:
-        with sluice.dbt_environment(dbt_run_env(partition_key, default_manifest().k_anonymity, target)):
+        with private_zone.dbt_environment(dbt_run_env(partition_key, default_manifest().k_anonymity, target)):
             invocation = dbt.cli(args, **cli_kwargs)
             yield invocation
     finally:
@@ -112,11 +112,11 @@ def dbt_invocation(sluice: SluiceResource, dbt: DbtCliResource, partition_key: s
     pool=PRIVATE_ZONE_POOL,
     backfill_policy=ONE_DAY_PER_RUN,
 )
-def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, sluice: SluiceResource):
+def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, private_zone: PrivateZoneResource):
     """Each model's materialization carries its row count and its column schema as built (read after dbt
     exits: DuckDB has one writer per file), and its column lineage."""
-    with dbt_invocation(sluice, dbt, context.partition_key, ["build"], context=context) as invocation:
+    with dbt_invocation(private_zone, dbt, context.partition_key, ["build"], context=context) as invocation:
         for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
             if isinstance(event, dg.AssetCheckResult):  # dbt's tests settle like every gate
-                event = checks.settle(event, sluice.layout, context.partition_key, context.run.run_id)
+                event = checks.settle(event, private_zone.layout, context.partition_key, context.run.run_id)
             yield event

@@ -6,22 +6,24 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from assets.checks import gate_result, gate_spec
 from assets.shards import SHARD
 from assets.zones import zone
 from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
-from orchestration.resources import ExpectationsResource, SluiceResource
+from orchestration.resources import (
+    BucketPolicyResource,
+    ExpectationsResource,
+    ExportResource,
+    PrivateZoneResource,
+    RawStoreResource,
+)
 from sluice.contract.validation import outcome_counts, validate_day
 from sluice.ingest.arrivals import content_key
 from sluice.ingest.landing import land_day, record_content
-from sluice.ingest.raw_store import raw_store
 from sluice.ingest.shards import merge_landing, merge_validation
 from sluice.lifecycle import audit
-from sluice.platform.bucket_security import storage_findings
 from sluice.platform.control_plane import counts_only
-from sluice.platform.s3 import is_s3
 from sluice.policy.scope import default_manifest
 from sluice.privacy.transforms import load_directory, transform_day
 from sluice.quality import gates
@@ -46,25 +48,25 @@ def _day(context: dg.AssetExecutionContext) -> date:
         gate_spec(LANDED, "freshness"),
     ],
 )
-def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource):
+def landed_lines(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource, raw_store: RawStoreResource,
+                 export: ExportResource, buckets: BucketPolicyResource):
     run_id = context.run.run_id
-    locations = {"raw": sluice.raw_root, "export": sluice.export_root, **({"shards": sluice.shard_root()} if SHARDS > 1 else {})}
-    client = s3.get_client() if any(is_s3(uri) for uri in locations.values()) else None
-    security = gates.storage_security(storage_findings(locations, client, sluice.sse_s3_allowed()))
+    locations = {"raw": raw_store.root, "export": export.root, **({"shards": private_zone.shards_root} if SHARDS > 1 else {})}
+    security = gates.storage_security(buckets.findings(locations))
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
         yield dg.MaterializeResult(metadata={"refused": 1})
-        yield gate_result(security, LANDED, sluice.layout, context.partition_key, run_id)
+        yield gate_result(security, LANDED, private_zone.layout, context.partition_key, run_id)
         return
-    store, day = raw_store(sluice.raw_root, client), _day(context)
-    with sluice.private(reads_shards=SHARDS > 1) as con:
+    store, day = raw_store.store(), _day(context)
+    with private_zone.connect(reads_shards=SHARDS > 1) as con:
         if SHARDS > 1:
-            counts = merge_landing(con, sluice.shard_root(), day, SHARDS)
+            counts = merge_landing(con, private_zone.shards_root, day, SHARDS)
         else:
             counts = land_day(con, store, day)
         record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
     yield dg.MaterializeResult(metadata=counts_only(counts))
-    yield gate_result(security, LANDED, sluice.layout, context.partition_key, run_id)
-    yield gate_result(gates.freshness(counts), LANDED, sluice.layout, context.partition_key, run_id)
+    yield gate_result(security, LANDED, private_zone.layout, context.partition_key, run_id)
+    yield gate_result(gates.freshness(counts), LANDED, private_zone.layout, context.partition_key, run_id)
 
 
 @dg.asset(
@@ -77,30 +79,30 @@ def landed_lines(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: 
         gate_spec(VALIDATED, "contract_failure_rate"),
     ],
 )
-def validated_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
+def validated_events(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource):
     day, manifest = _day(context), default_manifest()
-    audit.record_manifest(sluice.layout.audit_log, manifest.manifest_version)
-    with sluice.private(reads_shards=SHARDS > 1) as con:
+    audit.record_manifest(private_zone.layout.audit_log, manifest.manifest_version)
+    with private_zone.connect(reads_shards=SHARDS > 1) as con:
         if SHARDS > 1:  # the shards validated their devices; merged here, deduplicated across shards
-            counts = merge_validation(con, sluice.shard_root(), day, SHARDS)
+            counts = merge_validation(con, private_zone.shards_root, day, SHARDS)
         else:
             counts = validate_day(con, day, manifest)
         landed = con.execute("SELECT count(*) FROM landed_lines WHERE partition_date = ?", [day]).fetchone()[0]
     yield dg.MaterializeResult(metadata={**counts_only(counts), "manifest_version": manifest.manifest_version})
     for gate in (gates.line_conservation(counts, landed), gates.scope_creep(counts), gates.contract_failure_rate(counts, manifest)):
-        yield gate_result(gate, VALIDATED, sluice.layout, context.partition_key, context.run.run_id)
+        yield gate_result(gate, VALIDATED, private_zone.layout, context.partition_key, context.run.run_id)
 
 
 @dg.asset_check(
     asset=dg.AssetKey(VALIDATED), name="expectations", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
     description=f"{gates.DESCRIPTIONS['expectations']} Suite: expectations/validated_events.json.",
 )
-def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice: SluiceResource,
+def validated_events_expectations(context: dg.AssetCheckExecutionContext, private_zone: PrivateZoneResource,
                                   expectations: ExpectationsResource) -> dg.AssetCheckResult:
     day = context.partition_key
-    with sluice.private() as con:
+    with private_zone.connect() as con:
         outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')")
-    return gate_result(gates.expectations(outcomes), VALIDATED, sluice.layout, day, context.run.run_id)
+    return gate_result(gates.expectations(outcomes), VALIDATED, private_zone.layout, day, context.run.run_id)
 
 
 @dg.asset(
@@ -112,12 +114,12 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, sluice
     ),
     check_specs=[gate_spec(ELIGIBLE, "promotion_conservation"), gate_spec(ELIGIBLE, "residual_risk")],
 )
-def eligible_events(context: dg.AssetExecutionContext, sluice: SluiceResource):
+def eligible_events(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource):
     day, manifest = _day(context), default_manifest()
-    with sluice.private() as con:
-        directory_rows = load_directory(con, Path(sluice.directory))
-        counts = transform_day(con, day, manifest, sluice.secret_keys().pseudonym)
+    with private_zone.connect() as con:
+        directory_rows = load_directory(con, Path(private_zone.directory))
+        counts = transform_day(con, day, manifest, private_zone.keyring.get().pseudonym)
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
     for gate in (gates.promotion_conservation(valid, counts), gates.residual_risk(counts, manifest)):
-        yield gate_result(gate, ELIGIBLE, sluice.layout, context.partition_key, context.run.run_id)
+        yield gate_result(gate, ELIGIBLE, private_zone.layout, context.partition_key, context.run.run_id)

@@ -8,15 +8,13 @@ when this run's event log agrees (`sluice/quality/clearance.py`)."""
 from datetime import date
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from assets.checks import key_name, required_checks, run_evaluations
 from assets.zones import zone
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
-from orchestration.resources import SluiceResource
+from orchestration.resources import ExportResource, PrivateZoneResource
 from sluice.lifecycle import audit
 from sluice.platform.control_plane import counts_only
-from sluice.platform.s3 import S3Location
 from sluice.policy.scope import default_manifest
 from sluice.publish.commit import publish_day, published_marker
 from sluice.publish.export import export_day
@@ -47,17 +45,16 @@ def run_clearance(context: dg.AssetExecutionContext) -> Clearance:
         "report: events in, valid, quarantined by reason, excluded by rule, redactions by type, published rows."
     ),
 )
-def published_day(context: dg.AssetExecutionContext, sluice: SluiceResource, s3: S3Resource) -> dg.MaterializeResult:
-    day, layout = date.fromisoformat(context.partition_key), sluice.layout
+def published_day(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource, export: ExportResource) -> dg.MaterializeResult:
+    day, layout = date.fromisoformat(context.partition_key), private_zone.layout
     metadata = {}
-    with sluice.private() as con:
+    with private_zone.connect() as con:
         publication = publish_day(con, layout, day, context.run.run_id, default_manifest().manifest_version,
                                   run_clearance(context))
         metadata["privacy_report"] = dg.MetadataValue.md(report_with_chart(con, day, day_counts(con, day), publication.rows))
-        if sluice.export_root:
-            location = S3Location.parse(sluice.export_root)
-            manifest = export_day(s3.get_client(), con, layout, published_marker(layout, day), location,
-                                  sluice.export_kms_key_id, sluice.sse_s3_allowed())
+        if export.location is not None:
+            manifest = export_day(export.s3.get_client(), con, layout, published_marker(layout, day), export.location,
+                                  export.kms_key_id, export.policy.sse_s3_allowed)
             audit.append(layout.audit_log, "export", day=day.isoformat(), run_id=context.run.run_id,
                          rows=publication.rows, manifest=manifest)
             metadata["export_manifest"] = dg.MetadataValue.url(manifest)

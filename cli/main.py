@@ -93,9 +93,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def run_and_report(day: date) -> int:
     from cli.runner import run_day
-    from orchestration.resources import load_keys
+    from orchestration.resources import keys_resource
     from sluice.platform.home import SluiceHome
-    from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
     from sluice.platform.warehouse import private_zone
     from sluice.publish.figures import day_counts, render
 
@@ -103,7 +102,7 @@ def run_and_report(day: date) -> int:
     home = SluiceHome.from_env()
     counts: dict[str, int] = {}
     if home.private_db.exists():
-        keys = load_keys(os.environ[ENCRYPTION_KEY_ENV], os.environ[PSEUDONYM_KEY_ENV], os.environ[KEY_SECRETS_ENV])
+        keys = keys_resource(resolved=True).get()
         with private_zone(home.private_db, keys.encryption, home.spill) as con:
             counts = day_counts(con, day)
     status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
@@ -114,9 +113,8 @@ def run_and_report(day: date) -> int:
 
 
 def _report(layout, employee_id: str, as_json: bool) -> int:
-    from orchestration.resources import load_keys
+    from orchestration.resources import keys_resource
     from sluice.lifecycle import transparency
-    from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV
     from sluice.platform.settings import DIRECTORY_ENV
     from sluice.platform.warehouse import private_zone
     from sluice.policy.scope import default_manifest
@@ -124,7 +122,7 @@ def _report(layout, employee_id: str, as_json: bool) -> int:
 
     if not layout.private_db.exists():
         raise SluiceError("private_zone_missing", "no day has been run in this home")
-    keys = load_keys(os.environ[ENCRYPTION_KEY_ENV], os.environ[PSEUDONYM_KEY_ENV], os.environ[KEY_SECRETS_ENV])
+    keys = keys_resource(resolved=True).get()
     with private_zone(layout.private_db, keys.encryption, layout.spill) as con:
         load_directory(con, Path(os.environ[DIRECTORY_ENV]))
         found = transparency.employee_report(con, layout, employee_id, keys.pseudonym, default_manifest())

@@ -13,16 +13,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from dagster_aws.s3.sensor import get_objects
 
 from orchestration.jobs import daily_publish, day_shards
 from orchestration.partitions import SHARDS, daily
-from orchestration.resources import SluiceResource
+from orchestration.resources import PrivateZoneResource, RawStoreResource
 from sluice.ingest.arrivals import ArrivalCursor, content_key, days_fed, folder_day
 from sluice.ingest.raw_store import LocalRaw, S3Raw, folder_days
 from sluice.lifecycle.retention import cutoff
-from sluice.platform.s3 import S3Location, is_s3
+from sluice.platform.s3 import S3Location
 from sluice.policy.scope import default_manifest
 from sluice.publish.commit import published_days, published_marker
 
@@ -48,11 +47,11 @@ def _requests(day: date, key: str) -> list[dg.RunRequest]:
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="New batches under an s3:// raw root request their day's run, or its shard runs (run key = the day's content).",
 )
-def s3_capture_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResource, s3: S3Resource):
-    if not is_s3(sluice.raw_root):
+def s3_capture_sensor(context: dg.SensorEvaluationContext, raw_store: RawStoreResource):
+    if not raw_store.on_s3:
         return dg.SkipReason("the raw root is a local folder: the daily schedule runs it")
-    client = s3.get_client()
-    store = S3Raw(client, S3Location.parse(sluice.raw_root))
+    client = raw_store.s3.get_client()
+    store = S3Raw(client, S3Location.parse(raw_store.root))
     cursor = ArrivalCursor.load(context.cursor)
     prefix = f"{store.location.prefix}/" if store.location.prefix else ""
     objects = cursor.unseen(get_objects(store.location.bucket, prefix, since_last_modified=cursor.since(), client=client))
@@ -79,10 +78,10 @@ def s3_capture_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResourc
     job=daily_publish, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
     description="A batch landing in a local raw root after its day was published re-runs that day (S3: s3_capture_sensor does).",
 )
-def late_batch_sensor(context: dg.SensorEvaluationContext, sluice: SluiceResource):
-    if is_s3(sluice.raw_root):
+def late_batch_sensor(context: dg.SensorEvaluationContext, private_zone: PrivateZoneResource, raw_store: RawStoreResource):
+    if raw_store.on_s3:
         return dg.SkipReason("an s3:// raw root: s3_capture_sensor re-runs days whose capture changed")
-    layout, store = sluice.layout, LocalRaw(Path(sluice.raw_root))
+    layout, store = private_zone.layout, LocalRaw(Path(raw_store.root))
     keep_from = cutoff(datetime.now(timezone.utc).date(), default_manifest().retention_days)
     requests = []
     for day in (d for d in published_days(layout) if d >= keep_from):

@@ -4,10 +4,9 @@ definitions read it when they load). Prints what each tick and each shard's succ
 import json
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from definitions import build_definitions
-from orchestration.resources import sluice_resource
+from orchestration.resources import resources
 from orchestration.sensors import s3_capture_sensor, shards_done_sensor
 from sluice.platform.settings import configure
 
@@ -15,7 +14,8 @@ configure()  # what the `sluice` command does first: the instance and keys of th
 defs = build_definitions()
 
 with dg.DagsterInstance.get() as instance:
-    tick = s3_capture_sensor(dg.build_sensor_context(instance=instance, resources={"sluice": sluice_resource(), "s3": S3Resource()}))
+    with dg.build_sensor_context(instance=instance, resources=resources()) as context:
+        tick = s3_capture_sensor(context)
     report = {"requested": [{"job": r.job_name, "partition": str(r.partition_key), "run_key": r.run_key, "tags": r.tags}
                             for r in tick.run_requests], "after_each_shard": []}
     job = defs.resolve_job_def("day_shards")

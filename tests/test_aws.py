@@ -18,13 +18,12 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import DAY
-from dagster_aws.s3 import S3Resource
 from helpers import counts_for, raw_lines, withdrawn
 from s3_buckets import kms_key, make_bucket, upload_tree
 
 from cli.main import EXIT_BLOCKED, EXIT_PUBLISHED, main
 from orchestration.dbt_project import DBT_PROJECT_DIR
-from orchestration.resources import sluice_resource
+from orchestration.resources import resources
 from orchestration.sensors import s3_capture_sensor
 from sluice.lifecycle import audit
 from sluice.platform.bucket_security import bucket_findings
@@ -167,9 +166,8 @@ def test_bucket_findings_name_each_rule(aws):
 
 
 def _tick(cursor: str | None, instance: dg.DagsterInstance):
-    context = dg.build_sensor_context(cursor=cursor, instance=instance,
-                                      resources={"sluice": sluice_resource(), "s3": S3Resource()})
-    result = s3_capture_sensor(context)
+    with dg.build_sensor_context(cursor=cursor, instance=instance, resources=resources()) as context:
+        result = s3_capture_sensor(context)
     return result.run_requests, result.cursor
 
 
@@ -204,8 +202,8 @@ def test_the_sensor_requests_a_run_for_new_batches_only(aws, sluice_home, inbox,
 
 def test_the_sensor_skips_a_local_raw_root(sluice_home):
     with dg.DagsterInstance.ephemeral() as instance:
-        context = dg.build_sensor_context(instance=instance, resources={"sluice": sluice_resource(), "s3": S3Resource()})
-        assert isinstance(s3_capture_sensor(context), dg.SkipReason)
+        with dg.build_sensor_context(instance=instance, resources=resources()) as context:
+            assert isinstance(s3_capture_sensor(context), dg.SkipReason)
 
 
 def test_keys_from_secrets_manager_never_reach_a_file_log_or_metadata(aws, sluice_home, inbox, tmp_path):

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dev import graphql, serving
 
 from definitions import build_definitions
-from orchestration.resources import SluiceResource, sluice_resource
+from orchestration.resources import ExportResource, PrivateZoneResource, RawStoreResource, resources
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
@@ -41,17 +41,18 @@ def test_unset_settings_take_the_embedded_defaults_when_a_run_starts(tmp_path, m
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SLUICE_EXPORT", "s3://export-bucket/sluice")
-    configured = sluice_resource()
-    assert isinstance(configured.export_root, dg.EnvVar) and not isinstance(configured.home, dg.EnvVar)  # what is set
+    configured = resources()
+    assert isinstance(configured["export"].root, dg.EnvVar)  # what the environment sets is an EnvVar
+    assert not isinstance(configured["private_zone"].home, dg.EnvVar)
     assert not (tmp_path / ".sluice").exists()
 
     @dg.asset
-    def probe(sluice: SluiceResource) -> dg.MaterializeResult:
-        keys = sluice.secret_keys()
-        return dg.MaterializeResult(metadata={"home": sluice.home, "raw": sluice.raw_root, "directory": sluice.directory,
-                                              "export": sluice.export_root, "keys": len(keys.encryption + keys.pseudonym)})
+    def probe(private_zone: PrivateZoneResource, raw_store: RawStoreResource, export: ExportResource) -> dg.MaterializeResult:
+        keys = private_zone.keyring.get()
+        return dg.MaterializeResult(metadata={"home": private_zone.home, "raw": raw_store.root, "directory": private_zone.directory,
+                                              "export": export.root, "keys": len(keys.encryption + keys.pseudonym)})
 
-    result = dg.materialize([probe], resources={"sluice": configured}, instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize([probe], resources=configured, instance=dg.DagsterInstance.ephemeral())
     metadata = {k: v.value for k, v in result.asset_materializations_for_node("probe")[0].metadata.items()}
     home = tmp_path / ".sluice"
     assert metadata == {"home": str(home), "raw": str(home / "inbox" / "raw"), "directory": str(home / "inbox" / "directory.csv"),

@@ -88,8 +88,11 @@ def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
     block = readme.split("# launchpad:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
     run_config = yaml.safe_load(textwrap.dedent(block))
     for name in ("daily_publish", "erase_now", "retention"):
-        resolved = dg.validate_run_config(defs.resolve_job_def(name), run_config)["resources"]["sluice"]["config"]
-        assert resolved["raw_root"] == "s3://capture-bucket/raw" and resolved["home"] == str(sluice_home)
+        resolved = dg.validate_run_config(defs.resolve_job_def(name), run_config)["resources"]
+        assert resolved["raw_store"]["config"]["root"] == "s3://capture-bucket/raw"
+        assert resolved["private_zone"]["config"] == {"home": str(sluice_home), "directory": "/data/directory.csv",
+                                                      "erasures": "", "shards_root": ""}
+        assert not {"encryption_key", "pseudonym_key"} & {f for r in resolved.values() for f in r.get("config", {})}  # never in run config
 
 
 @pytest.mark.parametrize("local_time, zone, partition", [
@@ -130,3 +133,22 @@ def test_the_dbt_version_dagster_dbt_is_told_is_the_installed_dbts():
     dbt = defs.resources["dbt"]
     printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True).stdout
     assert isinstance(dbt, SluiceDbtCliResource) and f"installed: {dbt._cli_version}" in printed
+
+
+def test_the_private_members_the_dbt_resource_overrides_are_still_upstreams():
+    """If dagster-dbt or dbt-duckdb rename or reshape what SluiceDbtCliResource overrides, the overrides would stop
+    applying without a sound (dbt --version before every run, a read-only `:memory:` adapter): this fails first."""
+    import inspect
+    from functools import cached_property
+
+    from dagster_dbt import DbtCliResource
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    assert isinstance(inspect.getattr_static(DbtCliResource, "_cli_version"), cached_property)
+    adapter = DbtCliResource._initialize_dbt_core_adapter
+    assert list(inspect.signature(adapter).parameters) == ["self", "args"]
+    assert 'config_options["access_mode"] = "READ_ONLY"' in inspect.getsource(adapter)  # what the override undoes
+    assert {"_ENV", "_LOCK"} <= set(vars(DuckDBConnectionManager))
+    private = {name for name in vars(SluiceDbtCliResource) if name.startswith("_") and not name.startswith(("__", "_abc"))}
+    assert private == {"_cli_version", "_initialize_dbt_core_adapter"}  # nothing else of dagster-dbt's is overridden
+

@@ -192,14 +192,15 @@ def test_an_incomplete_erasure_blocks_the_day_and_completes_nothing(sluice_home,
 
 
 def test_a_late_batch_re_runs_its_published_day(sluice_home, inbox, monkeypatch):
-    from orchestration.resources import sluice_resource
+    from orchestration.resources import resources
     from orchestration.sensors import late_batch_sensor
 
     monkeypatch.setattr("orchestration.sensors.cutoff", lambda today, days: DAY)  # the fixed DAY is within retention
 
     def tick():
         with dg.DagsterInstance.ephemeral() as instance:
-            return late_batch_sensor(dg.build_sensor_context(instance=instance, resources={"sluice": sluice_resource()}))
+            with dg.build_sensor_context(instance=instance, resources=resources()) as context:
+                return late_batch_sensor(context)
 
     assert main(["run", "--date", DAY.isoformat()]) == EXIT_PUBLISHED
     home = SluiceHome(sluice_home)
