@@ -5,6 +5,8 @@ by dbt in the private zone, checked before anything is published, so `publish` w
 `required_checks` says what the publisher requires.
 """
 
+from datetime import date
+
 import dagster as dg
 
 from orchestration.partitions import PRIVATE_ZONE_POOL, daily
@@ -12,7 +14,7 @@ from orchestration.resources import ExpectationsResource, PrivateZoneResource
 from sluice.lifecycle import audit
 from sluice.platform.control_plane import SAFE_NAME, counts_only
 from sluice.platform.home import SluiceHome
-from sluice.policy.scope import default_manifest
+from sluice.publish.commit import published_days
 from sluice.quality import gates
 from sluice.quality.candidates import CANDIDATES
 from sluice.quality.gates import DESCRIPTIONS, WARN_ONLY, Gate
@@ -98,29 +100,13 @@ def _expectations(schema: str, table: str) -> dg.AssetChecksDefinition:
                            expectations: ExpectationsResource) -> dg.AssetCheckResult:
         day = context.partition_key
         with private_zone.connect() as con:
-            outcomes = expectations.check(con, table, f"private.{schema}.{table}")
+            outcomes = expectations.check(con, table, f"private.{schema}.{table}", date.fromisoformat(day),
+                                          published_days(private_zone.layout))
         return gate_result(gates.expectations(outcomes), [schema, table], private_zone.layout, day, context.run.run_id)
 
     return expectations_check
 
 
-def _k_anonymity(schema: str, table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey([schema, table]), name="k_anonymity", blocking=True, pool=PRIVATE_ZONE_POOL, partitions_def=daily,
-        description=gates.DESCRIPTIONS["k_anonymity"],
-    )
-    def k_anonymity_check(context: dg.AssetCheckExecutionContext, private_zone: PrivateZoneResource) -> dg.AssetCheckResult:
-        k = default_manifest().k_anonymity
-        with private_zone.connect() as con:
-            below, groups = con.execute(
-                f"SELECT count(*) FILTER (employees < ?), count(*) FROM private.{schema}.{table}", [k]).fetchone()
-        day = context.partition_key
-        return gate_result(gates.k_anonymity(below, groups, k), [schema, table], private_zone.layout, day, context.run.run_id)
-
-    return k_anonymity_check
-
-
 CANDIDATE_CHECKS = [
     *(make(schema, table) for schema, table in CANDIDATES for make in (_leak_scan, _expectations)),
-    *(_k_anonymity(schema, table) for schema, table in CANDIDATES if schema == "analytics"),
 ]

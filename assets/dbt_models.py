@@ -64,6 +64,7 @@ def describe_test(node: Mapping[str, Any]) -> str:
         "accepted_values": f"{column} takes only its allowed values",
         "unique_within": f"{column} is unique within each {kwargs.get('group_by')}",
         "relationships": f"{column} refers to an existing row",
+        "between": f"{column} lies within [{kwargs.get('min_value', '-inf')}, {kwargs.get('max_value', 'inf')}]",
     }
     if generic.get("name") in descriptions:
         return descriptions[generic["name"]] + " (blocking dbt test)."

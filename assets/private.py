@@ -26,6 +26,7 @@ from sluice.lifecycle import audit
 from sluice.platform.control_plane import counts_only
 from sluice.policy.scope import default_manifest
 from sluice.privacy.transforms import load_directory, transform_day
+from sluice.publish.commit import published_days
 from sluice.quality import gates
 
 LANDED = ["private", "landed_lines"]
@@ -101,7 +102,8 @@ def validated_events_expectations(context: dg.AssetCheckExecutionContext, privat
                                   expectations: ExpectationsResource) -> dg.AssetCheckResult:
     day = context.partition_key
     with private_zone.connect() as con:
-        outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')")
+        outcomes = expectations.check(con, "validated_events", f"(SELECT * FROM private.main.events WHERE partition_date = DATE '{date.fromisoformat(day)}')",
+                                      date.fromisoformat(day), published_days(private_zone.layout))
     return gate_result(gates.expectations(outcomes), VALIDATED, private_zone.layout, day, context.run.run_id)
 
 

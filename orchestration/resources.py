@@ -20,6 +20,7 @@ import importlib.metadata
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from sluice.platform.settings import (
     dbt_profile_env,
 )
 from sluice.platform.warehouse import private_zone, scratch_zone
-from sluice.quality.expectations import SUITES_DIR, Outcome, load_suite, validate
+from sluice.quality.expectations import SUITES_DIR, Outcome, judge
 
 
 class _InHome(dg.ConfigurableResource):
@@ -255,15 +256,13 @@ class SluiceDbtCliResource(DbtCliResource):
 
 
 class ExpectationsResource(dg.ConfigurableResource):
-    """Great Expectations 1.x suites from `expectations/`, run on a bounded sample of a table."""
+    """Great Expectations 1.x suites from `expectations/`: a day's figures against the recent published days."""
 
     suites_dir: str = str(SUITES_DIR)
-    sample_rows: int = 20_000
 
-    def check(self, con: duckdb.DuckDBPyConnection, suite: str, relation: str) -> list[Outcome]:
-        """Validate a bounded sample of `relation` (a table or a subquery) against `expectations/<suite>.json`."""
-        df = con.execute(f"SELECT * FROM {relation} USING SAMPLE reservoir({int(self.sample_rows)} ROWS) REPEATABLE (7)").df()
-        return validate(df, load_suite(suite, Path(self.suites_dir)))
+    def check(self, con: duckdb.DuckDBPyConnection, suite: str, relation: str, day: date, published: list[date]) -> list[Outcome]:
+        """Judge day D of `relation` (a table or a subquery of that day's rows) by `expectations/<suite>.json`."""
+        return judge(con, suite, relation, day, published, Path(self.suites_dir))
 
 
 def _from_env(**settings: str) -> dict[str, Any]:

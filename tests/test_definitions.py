@@ -70,7 +70,7 @@ def test_every_asset_has_its_zones_owner_and_each_job_its_description(sluice_hom
 
     specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys if key.name in gates.DESCRIPTIONS}
     assert {"storage_security", "freshness", "line_conservation", "scope_creep", "promotion_conservation",
-            "erasure_verified", "leak_scan", "k_anonymity"} <= set(specs)
+            "erasure_verified", "leak_scan", "expectations"} <= set(specs)
     for name, spec in specs.items():  # what the UI says a check asserts is what its result says first
         assert spec.description.startswith(gates.DESCRIPTIONS[name]) and spec.blocking == (name != "freshness"), name
     for name in ("daily_publish", "erase_now", "retention"):

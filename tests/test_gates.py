@@ -44,11 +44,6 @@ def test_leak_scan():
     assert not gate.passed and gate.blocking and gate.counts == {"hits": 3, "leak:text:email": 2, "leak:window_title:person": 1}
 
 
-def test_k_anonymity():
-    assert gates.k_anonymity(0, 12, 5).passed
-    assert not gates.k_anonymity(2, 12, 5).passed
-
-
 def test_a_failed_gate_says_which_rule_broke_it_and_how_often():
     creep = gates.scope_creep({"valid": 10, "reason:scope:event_type": 4, "reason:scope:region": 0})
     assert creep.verdict().startswith("Blocked: scope_creep failed (reason:scope:event_type = 4).")

@@ -83,8 +83,8 @@ def test_every_blocking_check_of_the_day_stands_before_publish(sluice_home):
     assert CANDIDATE_KEYS <= checked and len(CANDIDATES) >= 3
     for zone, table in CANDIDATES:  # what every candidate gets by being one
         names = {c.name for c in blocking_checks(DAILY) if c.asset_key == dg.AssetKey([zone, table])}
-        assert {"leak_scan", "expectations"} | ({"k_anonymity"} if zone == "analytics" else set()) <= names, table
-    assert len(MATRIX) >= 38
+        assert {"leak_scan", "expectations"} | ({"assert_k_anonymity"} if zone == "analytics" else set()) <= names, table
+    assert len(MATRIX) >= 37
 
 
 def test_the_structural_test_fails_on_a_publish_step_that_misses_a_candidate(sluice_home):

@@ -12,9 +12,10 @@ from datetime import date, timedelta
 import duckdb
 
 from sluice.ingest.raw_store import RawStore
+from sluice.quality import profiles
 
 PRIVATE_TABLES = ("batches", "landed_lines", "events", "quarantine", "line_outcomes", "eligible_events",
-                  "exclusions", "redactions")
+                  "exclusions", "redactions", profiles.TABLE)
 
 
 def cutoff(today: date, retention_days: int) -> date:

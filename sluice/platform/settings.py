@@ -15,6 +15,7 @@ from pathlib import Path
 from sluice.platform.home import SluiceHome
 from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
 from sluice.platform.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
+from sluice.policy.scope import default_manifest
 
 HOME_ENV = "SLUICE_HOME"
 RAW_ENV = "SLUICE_RAW"
@@ -41,10 +42,16 @@ run_monitoring:  # runs launched by the daemon (UI, schedule) whose process died
 DBT_KEY_ENV = "DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY"  # dbt scrubs DBT_ENV_SECRET_* values from its output
 
 
+POLICY_K_ENV = "SLUICE_POLICY_K_ANONYMITY"  # the scope manifest's k, as dbt's k-anonymity test reads it
+
+
 def dbt_profile_env(home: str, encryption_key: str) -> dict[str, str]:
-    """What `dbt_project/profiles.yml` reads: the shared home, the httpfs binary, the key and dbt's DuckDB memory limit."""
+    """What dbt reads besides the day: the shared home, the httpfs binary, the key and dbt's DuckDB memory limit
+    (`dbt_project/profiles.yml`), and the manifest's k for its k-anonymity test, by a path of its own: the model is
+    built with the k the run passes it (`SLUICE_K_ANONYMITY`), so a model suppressing with a wrong k is caught."""
     return {HOME_ENV: home, "SLUICE_HTTPFS_EXTENSION": httpfs_extension_path(), DBT_KEY_ENV: encryption_key,
-            DBT_MEMORY_LIMIT_ENV: dbt_memory_limit(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+            DBT_MEMORY_LIMIT_ENV: dbt_memory_limit(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            POLICY_K_ENV: str(default_manifest().k_anonymity)}
 
 
 def configure(home: Path | None = None, raw: str | None = None, directory: str | None = None,

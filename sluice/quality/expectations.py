@@ -1,8 +1,9 @@
-"""Great Expectations 1.x suites (versioned JSON in `expectations/`) run on bounded DataFrames.
+"""Great Expectations 1.x: each gated table's statistical suite (versioned JSON in `expectations/`), run on the
+day's figures (`profiles.py`: one row of aggregates computed in DuckDB, never the rows) with bounds from the recent
+published days as the suite's parameters.
 
-GX validates a sample of each candidate table (heavy, full-day regex scans belong to the
-leak scan in DuckDB). The outcome is reported per expectation as pass/fail and the number
-of unexpected rows: GX's own result also carries example values, which never leave here.
+One `ValidationDefinition` per suite, made once per process. Each outcome is pass or fail with its severity (an
+expectation's `meta.severity`: `block` or `warn`); GX's own result also carries the values, which never leave here.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from sluice.quality import profiles
+
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from here
 
 
 @dataclass(frozen=True)
 class Outcome:
-    expectation: str  # `<type>.<column>` (column names are the suite's own)
+    expectation: str  # the figure it bounds (`rows`, `share_key`), as the suite names its column
     success: bool
-    unexpected: int
+    blocking: bool  # `block` band: a failure blocks the day; `warn`: it is reported and the day publishes
 
 
 def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> dict:
@@ -41,23 +44,32 @@ def _context():
     return context
 
 
-def validate(df: pd.DataFrame, suite: dict) -> list[Outcome]:
+@cache
+def _validation(suite_json: str):
+    """The suite's ValidationDefinition, over a whole-DataFrame batch: made once, run with each day's figures."""
     import great_expectations as gx
 
-    context = _context()
+    context, suite = _context(), json.loads(suite_json)
     name = suite["name"]
     source = context.data_sources.add_or_update_pandas(f"sluice_{name}")
-    asset = source.add_dataframe_asset(name) if name not in source.get_asset_names() else source.get_asset(name)
-    batch_definition = asset.add_batch_definition_whole_dataframe(f"{name}_{len(asset.batch_definitions)}")
-    result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
-        gx.ExpectationSuite(**suite), result_format="BASIC")
-    outcomes = []
-    for item in result.results:
-        config = item.expectation_config
-        column = config.kwargs.get("column")
-        outcomes.append(Outcome(
-            f"{config.type}.{column}" if column else config.type,
-            bool(item.success),
-            int(item.result.get("unexpected_count") or (0 if item.success else 1)),
-        ))
-    return outcomes
+    batch = source.add_dataframe_asset(f"{name}_figures").add_batch_definition_whole_dataframe("day")
+    return context.validation_definitions.add(gx.ValidationDefinition(
+        name=f"{name}_{len(context.validation_definitions.all())}", data=batch,
+        suite=context.suites.add(gx.ExpectationSuite(**{**suite, "name": f"{name}_{len(context.suites.all())}"}))))
+
+
+def validate(figures: dict[str, float | None], suite: dict, parameters: dict[str, float | None]) -> list[Outcome]:
+    """The suite's expectations on one day's figures, with `parameters` as their bounds."""
+    result = _validation(json.dumps(suite, sort_keys=True)).run(
+        batch_parameters={"dataframe": pd.DataFrame([figures])}, expectation_parameters=parameters, result_format="BOOLEAN_ONLY")
+    return [Outcome(item.expectation_config.kwargs["column"], bool(item.success),
+                    (item.expectation_config.meta or {}).get("severity", "block") == "block")
+            for item in result.results]
+
+
+def judge(con, suite: str, relation: str, day, published, suites_dir: Path = SUITES_DIR) -> list[Outcome]:
+    """Day D of `relation` (its rows of that day) against its suite: its figures recorded in the private zone, the
+    bounds drawn from the `published` days' figures before D."""
+    figures = profiles.record(con, suite, relation, day)
+    baseline = profiles.history(con, suite, [d for d in published if d < day])
+    return validate(figures, load_suite(suite, suites_dir), profiles.bounds(baseline))

@@ -20,8 +20,7 @@ DESCRIPTIONS = {
     "promotion_conservation": "Every valid event is promoted or excluded under a named rule.",
     "residual_risk": "Rows still shaped like a protected value after redaction are withheld, within the manifest's residual_risk_max_rate (rule 5).",
     "leak_scan": "No PII, secret or directory identifier in any text column of the candidate (rules 3, 5).",
-    "expectations": "The table's Great Expectations suite passes on a sample: exact columns, keys, values, ranges, no PII patterns.",
-    "k_anonymity": "No analytics group describes fewer than k employees (k from the scope manifest), checked apart from dbt.",
+    "expectations": "The day's volume, mix and distributions stay within their Great Expectations bands against the recent published days.",
 }
 WARN_ONLY = frozenset({"freshness"})  # gates that warn and never block
 
@@ -148,21 +147,15 @@ def leak_scan(hits: dict[str, int]) -> Gate:
 
 
 def expectations(outcomes: list) -> Gate:
-    """`outcomes`: `sluice.quality.expectations.Outcome`s of one table's suite; a failed expectation is named with its
-    unexpected count (a table-level one counts 1), a passed one only counted."""
-    failed = [o for o in outcomes if not o.success]
+    """`outcomes`: `sluice.quality.expectations.Outcome`s of one table's suite. A figure outside its `block` band blocks
+    the day (`blocked:<figure>`); outside its `warn` band it is counted (`warned:<figure>`) and the day publishes."""
+    blocked = sorted({o.expectation for o in outcomes if not o.success and o.blocking})
+    warned = sorted({o.expectation for o in outcomes if not o.success and not o.blocking})
+    description = DESCRIPTIONS["expectations"] + (f" Warned: {', '.join(warned)}." if warned else "")
     return Gate(
         "expectations",
-        not failed,
-        DESCRIPTIONS["expectations"],
-        {"expectations": len(outcomes), "failed": len(failed), **{f"unexpected:{o.expectation}": o.unexpected for o in failed}},
-    )
-
-
-def k_anonymity(groups_below_k: int, groups: int, k: int) -> Gate:
-    return Gate(
-        "k_anonymity",
-        groups_below_k == 0,
-        DESCRIPTIONS["k_anonymity"],
-        {"groups_below_k": groups_below_k, "groups": groups, "k": k},
+        not blocked,
+        description,
+        {"expectations": len(outcomes), "failed": len(blocked) + len(warned),
+         **{f"blocked:{name}": 1 for name in blocked}, **{f"warned:{name}": 1 for name in warned}},
     )
