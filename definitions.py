@@ -16,7 +16,7 @@ from orchestration.jobs import daily_publish, day_shards, erase_now, retention
 from orchestration.partitions import SHARDS
 from orchestration.resources import SluiceDbtCliResource, resources
 from orchestration.schedules import daily_schedule, retention_schedule
-from orchestration.sensors import late_batch_sensor, s3_capture_sensor, shards_done_sensor
+from orchestration.sensors import erasure_rebuild_sensor, late_batch_sensor, s3_capture_sensor, shards_done_sensor
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
@@ -28,7 +28,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=[*checks.CANDIDATE_CHECKS, private.validated_events_expectations],
         jobs=[daily_publish, erase_now, retention, *([day_shards] if SHARDS > 1 else [])],
         schedules=[daily_schedule, retention_schedule],
-        sensors=[s3_capture_sensor, late_batch_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
+        sensors=[s3_capture_sensor, late_batch_sensor, erasure_rebuild_sensor, *([shards_done_sensor] if SHARDS > 1 else [])],
         resources={**resources(), "dbt": SluiceDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
         executor=dg.in_process_executor,
     )

@@ -4,20 +4,19 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from assets.checks import gate_result, gate_spec
-from assets.dbt_models import dbt_invocation
 from assets.zones import zone
-from orchestration.dbt_project import dbt_project
 from orchestration.partitions import ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, daily
 from orchestration.resources import ExportResource, PrivateZoneResource, RawStoreResource
 from sluice.ingest.arrivals import content_key
 from sluice.ingest.landing import record_content
 from sluice.lifecycle import audit
 from sluice.lifecycle.erasure import (
+    REBUILD,
     affected_days,
     complete_requests,
+    days_to_rebuild,
     erase_private,
     erase_raw,
     erase_training,
@@ -31,7 +30,7 @@ from sluice.lifecycle.retention import cutoff, purge_private, purge_raw
 from sluice.platform.control_plane import counts_only
 from sluice.policy.scope import default_manifest
 from sluice.privacy.transforms import load_directory
-from sluice.publish.commit import published_days, published_marker, recover, write_analytics
+from sluice.publish.commit import published_days, published_marker, recover
 from sluice.publish.export import export_day, read_manifest
 from sluice.quality import gates
 
@@ -58,6 +57,7 @@ def retention_purge(context: dg.AssetExecutionContext, private_zone: PrivateZone
 
 
 ERASURE = ["lifecycle", "erasure"]
+PUBLISHED = dg.AssetKey(["publish", "published_day"])
 
 
 @dg.asset(
@@ -65,13 +65,14 @@ ERASURE = ["lifecycle", "erasure"]
     kinds={"duckdb", "parquet"}, deps=[dg.AssetKey(["private", "landed_lines"])],
     description=(
         "Every run, before validation: employees with withdrawn consent or an erasure request are removed from raw "
-        "batches, the private zone, every published training day and the exports; analytics of the days they were in "
-        "are recomputed (rule 2)."
+        "batches, the private zone, every published training day and the exports (rule 2). The other days they were in "
+        "are named in `days_to_rebuild`: `erasure_rebuild_sensor` (and `sluice run`) runs daily_publish for each, so "
+        "their models and publication are rebuilt without them as runs of their own."
     ),
     check_specs=[gate_spec(ERASURE, "erasure_verified")],
 )
 def erasure(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource, raw_store: RawStoreResource,
-            export: ExportResource, dbt: DbtCliResource):
+            export: ExportResource):
     layout, run_id, pseudonym_key = private_zone.layout, context.run.run_id, private_zone.keyring.get().pseudonym
     recover(layout)  # a killed run's pending publication first: erasure rewrites what it would swap in
     store = raw_store.store()
@@ -86,22 +87,19 @@ def erasure(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource
             record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
         counts.update(erase_private(con))
         rewritten, counts["training_rows_erased"] = erase_training(con, layout, run_id)
-    for day in days:  # the k-anonymous aggregates of the days they were in, without them
-        with dbt_invocation(private_zone, dbt, day.isoformat(), ["build", "--select", "+daily_app_usage"],
-                            manifest=dbt_project.manifest_path) as invocation:
-            invocation.wait()
-        with private_zone.connect() as con:
-            write_analytics(con, layout, day, run_id)
+    in_run = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys  # what this run materializes
+    rebuild = days_to_rebuild(days, date.fromisoformat(context.partition_key), PUBLISHED in in_run)
     exported = _reexport(private_zone, export, rewritten)
     with private_zone.connect() as con:
         register(con, found, pseudonym_key)
         left = {**remaining(con, layout), "raw": raw_remaining(store, devices, set(by_id)), "exports_stale": exported}
         completed = complete_requests(con, found, by_id, run_id) if not any(left.values()) else []
-    counts.update(subjects=len(found), analytics_days_recomputed=len(days), training_days_rewritten=len(rewritten))
+    counts.update(subjects=len(found), days_to_rebuild=len(rebuild), training_days_rewritten=len(rewritten))
     if completed or any(v for k, v in counts.items() if k.startswith(("raw_lines", "private_rows", "training_rows"))):
         audit.append(layout.audit_log, "erasure", run_id=run_id, counts=counts_only(counts), completed=completed)
-    yield dg.MaterializeResult(metadata=counts_only(counts))
+    yield dg.MaterializeResult(metadata={**counts_only(counts), REBUILD: dg.MetadataValue.json([d.isoformat() for d in rebuild])})
     yield gate_result(gates.erasure_verified(left), ERASURE, layout, context.partition_key, run_id)
+
 
 
 def _reexport(private_zone: PrivateZoneResource, export: ExportResource, days) -> int:

@@ -109,6 +109,8 @@ def run_and_report(day: date) -> int:
     code = _report_failures(outcome)  # the failing gates first
     print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home,
                  published=outcome.exit_code == EXIT_PUBLISHED))
+    if outcome.rebuilt:
+        print("Rebuilt after the erasure: " + ", ".join(f"{d} (exit {c})" for d, c in sorted(outcome.rebuilt.items())))
     return code
 
 

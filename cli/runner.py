@@ -1,5 +1,6 @@
 """Run one day through Dagster (the instance in `$DAGSTER_HOME`, so runs show in the UI)
-and say how it ended: published (0), blocked by a gate (3) or failed (1)."""
+and say how it ended: published (0), blocked by a gate (3) or failed (1). The other days the run's erasure
+touched are then rebuilt by runs of their own, as `erasure_rebuild_sensor` would request them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import date
 
 import dagster as dg
 
+from sluice.lifecycle.erasure import REBUILD, rebuild_key
 from sluice.platform.errors import storage_error
 from sluice.quality.clearance import REFUSED
 from sluice.quality.gates import Gate
@@ -28,6 +30,7 @@ class DayOutcome:
     run_id: str
     failed_gates: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    rebuilt: dict[str, int] = field(default_factory=dict)  # days rebuilt after the run's erasure: their exit codes
 
 
 def _root_error(event: dg.DagsterEvent):
@@ -121,21 +124,34 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey) -> DayOutcome:
+def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey, tags: dict[str, str] | None = None
+             ) -> tuple[DayOutcome, dg.ExecuteInProcessResult]:
     import definitions
 
     job = definitions.build_definitions().resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         release_dead_runs(instance)
         result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,
-                                        tags={RUNNER_TAG: runner_identity()},
+                                        tags={RUNNER_TAG: runner_identity(), **(tags or {})},
                                         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-    return _outcome(result)
+    return _outcome(result), result
+
+
+def _rebuild_after_erasure(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """The other days the run's erasure named, each run now through the daily job: what `erasure_rebuild_sensor`
+    requests, tagged with its run key and name so that a daemon watching the same instance does not run them again."""
+    from orchestration.sensors import REBUILD_TAG, erasure_rebuild_sensor
+
+    erased = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(["lifecycle", "erasure"])]
+    days = erased[0].materialization.metadata[REBUILD].value if erased and REBUILD in erased[0].materialization.metadata else []
+    tags = {"dagster/sensor_name": erasure_rebuild_sensor.name, REBUILD_TAG: result.run_id}  # as the daemon tags its runs
+    return {day: _execute("daily_publish", day, {**tags, "dagster/run_key": rebuild_key(result.run_id, day)})[0].exit_code
+            for day in days}
 
 
 def run_shard(day: date, shard: int) -> DayOutcome:
     """One device shard of day D (SLUICE_SHARDS > 1), in this process."""
-    return _execute("day_shards", dg.MultiPartitionKey({"date": day.isoformat(), "shard": str(shard)}))
+    return _execute("day_shards", dg.MultiPartitionKey({"date": day.isoformat(), "shard": str(shard)}))[0]
 
 
 def _run_shards(day: date, shards: int) -> DayOutcome | None:
@@ -159,4 +175,10 @@ def run_day(day: date) -> DayOutcome:
 
     if SHARDS > 1 and (failed := _run_shards(day, SHARDS)) is not None:
         return failed
-    return _execute("daily_publish", day.isoformat())
+    outcome, result = _execute("daily_publish", day.isoformat())
+    outcome.rebuilt = _rebuild_after_erasure(result)
+    failed = sorted(d for d, code in outcome.rebuilt.items() if code != PUBLISHED)
+    if failed:  # the erasure is not whole until every day it touched is rebuilt without them
+        outcome.errors.append(f"{len(failed)} day(s) not rebuilt after the erasure: {', '.join(failed)}")
+        outcome.exit_code = ERROR
+    return outcome

@@ -25,8 +25,9 @@ erase_now = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description=(
         "Erase now, without waiting for the next daily run: employees with withdrawn consent or a request in "
-        "SLUICE_ERASURES leave raw, private, training and exports; the analytics of their days are rebuilt (rule 2). "
-        "Pick any partition: the erasure covers every day."
+        "SLUICE_ERASURES leave raw, private, training and exports; erasure_rebuild_sensor then runs each day they "
+        "were in, so its models and publication are rebuilt without them (rule 2). Pick any partition: the erasure "
+        "covers every day."
     ),
 )
 

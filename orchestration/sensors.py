@@ -1,4 +1,4 @@
-"""Sensors of the S3 production path.
+"""Sensors: new capture on S3, a late batch in a local raw root, device shards done, and an erasure's other days.
 
 `s3_capture_sensor`: new capture batches under `SLUICE_RAW=s3://...` request their day's run.
 `get_objects` lists what changed since the cursor; each touched day gets a run key made of
@@ -6,7 +6,8 @@ the content its run would read (`sluice.ingest.arrivals.content_key`), so a batc
 the same bytes starts no second run, here or (if the cursor were lost) in Dagster's run-key
 check. With SLUICE_SHARDS > 1 it requests the day's shard runs instead, tagged with that
 content key, and `shards_done_sensor` requests the day's run once every shard of the same
-content has succeeded.
+content has succeeded. `late_batch_sensor` re-runs a published day whose local capture changed;
+`erasure_rebuild_sensor` runs the other days an erasure touched, so they are rebuilt without the erased.
 """
 
 from datetime import date, datetime, timedelta, timezone
@@ -20,12 +21,14 @@ from orchestration.partitions import SHARDS, daily
 from orchestration.resources import PrivateZoneResource, RawStoreResource
 from sluice.ingest.arrivals import ArrivalCursor, content_key, days_fed, folder_day
 from sluice.ingest.raw_store import LocalRaw, S3Raw, folder_days
+from sluice.lifecycle.erasure import REBUILD, rebuild_key
 from sluice.lifecycle.retention import cutoff
 from sluice.platform.s3 import S3Location
 from sluice.policy.scope import default_manifest
 from sluice.publish.commit import published_days, published_marker
 
 CONTENT_TAG = "sluice/content"
+REBUILD_TAG = "sluice/rebuild_after"  # a day's run that rebuilds it after an erasure run (its id)
 SHARD_TAG, DATE_TAG = "dagster/partition/shard", "dagster/partition/date"
 
 
@@ -106,3 +109,15 @@ def shards_done_sensor(context: dg.RunStatusSensorContext):
     if len(done) < SHARDS:
         return dg.SkipReason(f"{len(done)} of {SHARDS} shards done")
     return dg.RunRequest(partition_key=context.dagster_run.tags[DATE_TAG], run_key=f"{content}|day")
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey(["lifecycle", "erasure"]), job=daily_publish, default_status=dg.DefaultSensorStatus.RUNNING,
+    description="An erasure names the other days its people were in (`days_to_rebuild`): each is run again, so its models "
+                "and publication are rebuilt without them, as runs of their own (rule 2).",
+)
+def erasure_rebuild_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    days = asset_event.asset_materialization.metadata.get(REBUILD)
+    requests = [dg.RunRequest(partition_key=day, run_key=rebuild_key(asset_event.run_id, day), tags={REBUILD_TAG: asset_event.run_id})
+                for day in (days.value if days is not None else [])]
+    return requests or dg.SkipReason("the erasure touched no other day")

@@ -155,7 +155,10 @@ def test_withdrawal_and_an_erasure_request_remove_two_people_from_every_zone(aws
     assert request["source"] == "erasure_request" and request["requested_at"] == "2026-11-20T09:00:00Z"
     assert request["completed_at"] >= "2026-11-20"
     last = erasures[-1]["counts"]
-    assert last["training_days_rewritten"] == 3 and last["analytics_days_recomputed"] == 3 and last["raw_lines_erased"] > 0
+    assert last["training_days_rewritten"] == 3 and last["days_to_rebuild"] == 2 and last["raw_lines_erased"] > 0
+    rebuilds = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={"sluice/rebuild_after": erasures[-1]["run_id"]}))
+    assert sorted((r.tags["dagster/partition"], r.status.value) for r in rebuilds) == [
+        (d.isoformat(), "SUCCESS") for d in days[:2]]  # the other days, rebuilt by runs of their own
     assert audit.verify(home.audit_log) is None
     assert not [m for m in marks if m in home.audit_log.read_text() or m in capsys.readouterr().out]
 
@@ -266,3 +269,9 @@ def test_the_erasure_job_erases_without_the_daily_run(sluice_home, inbox, tmp_pa
     assert [s.step_key for s in result.get_step_success_events()] == ["lifecycle__erasure"]  # nothing else ran
     completed = [c for r in audit.read(home.audit_log) if r["action"] == "erasure" for c in r["completed"]]
     assert [c["source"] for c in completed] == ["consent_withdrawn", "erasure_request"]
+
+    from orchestration.sensors import erasure_rebuild_sensor
+
+    with dg.build_sensor_context(instance=dg.DagsterInstance.get()) as context:
+        requests = erasure_rebuild_sensor(context)  # the day it was in, its own partition included: this run published none
+    assert [(r.partition_key, r.run_key) for r in requests] == [(DAY.isoformat(), f"erasure:{result.run_id}:{DAY.isoformat()}")]

@@ -216,3 +216,17 @@ def complete_requests(con: duckdb.DuckDBPyConnection, found: list[Subject], by_i
     if new:
         con.executemany("INSERT INTO erasure_log VALUES (?, ?, ?, ?, ?)", new)
     return [{"subject": p, "source": src, "requested_at": req, "completed_at": at} for p, src, req, at, _ in new]
+
+
+REBUILD = "days_to_rebuild"  # the erasure's metadata: the days that runs of their own rebuild without the erased
+
+
+def days_to_rebuild(days: list[date], partition: date, run_publishes: bool) -> list[date]:
+    """The days an erasure touched whose models and publication must be rebuilt by runs of their own: all of them,
+    but its own partition's when its run goes on to publish that day (the daily run: validation follows erasure)."""
+    return [day for day in days if not (run_publishes and day == partition)]
+
+
+def rebuild_key(erasure_run_id: str, day: str) -> str:
+    """The run key of day D's rebuild after an erasure run: one rebuild per day and erasure, whoever asks."""
+    return f"erasure:{erasure_run_id}:{day}"

@@ -127,17 +127,6 @@ def stage_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, stage: Pat
     return staged, rows
 
 
-def write_analytics(con: duckdb.DuckDBPyConnection, home: SluiceHome, day: date, run_id: str) -> dict[str, int]:
-    """Replace day D's analytics rows at once (stage, then rename over the current file)."""
-    stage = _stage_dir(home, run_id)
-    try:
-        staged, rows = stage_analytics(con, home, stage, day)
-        os.replace(staged, home.analytics_db)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return rows
-
-
 def _fsync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
