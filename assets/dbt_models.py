@@ -119,5 +119,5 @@ def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pr
     with dbt_invocation(private_zone, dbt, context.partition_key, ["build"], context=context) as invocation:
         for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
             if isinstance(event, dg.AssetCheckResult):  # dbt's tests settle like every gate
-                event = checks.settle(event, private_zone.layout, context.partition_key, context.run.run_id)
+                event = checks.settle(event, private_zone.layout, context.partition_key, context.run_id)
             yield event

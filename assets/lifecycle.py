@@ -4,6 +4,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.errors import DagsterInvalidPropertyError
 
 from assets.checks import gate_result, gate_spec
 from assets.zones import zone
@@ -51,7 +52,7 @@ def retention_purge(context: dg.AssetExecutionContext, private_zone: PrivateZone
     counts["shard_days_purged"] = len(old_shards)
     with private_zone.connect() as con:
         counts.update(purge_private(con, keep_from))
-    audit.append(private_zone.layout.audit_log, "purge", run_id=context.run.run_id, keep_from=keep_from.isoformat(),
+    audit.append(private_zone.layout.audit_log, "purge", run_id=context.run_id, keep_from=keep_from.isoformat(),
                  retention_days=manifest.retention_days, counts=counts_only(counts))
     return dg.MaterializeResult(metadata={**counts_only(counts), "keep_from": keep_from.isoformat()})
 
@@ -73,7 +74,7 @@ PUBLISHED = dg.AssetKey(["publish", "published_day"])
 )
 def erasure(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource, raw_store: RawStoreResource,
             export: ExportResource):
-    layout, run_id, pseudonym_key = private_zone.layout, context.run.run_id, private_zone.keyring.get().pseudonym
+    layout, run_id, pseudonym_key = private_zone.layout, context.run_id, private_zone.keyring.get().pseudonym
     recover(layout)  # a killed run's pending publication first: erasure rewrites what it would swap in
     store = raw_store.store()
     with private_zone.connect() as con:
@@ -87,8 +88,7 @@ def erasure(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource
             record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
         counts.update(erase_private(con))
         rewritten, counts["training_rows_erased"] = erase_training(con, layout, run_id)
-    in_run = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys  # what this run materializes
-    rebuild = days_to_rebuild(days, date.fromisoformat(context.partition_key), PUBLISHED in in_run)
+    rebuild = days_to_rebuild(days, date.fromisoformat(context.partition_key), _run_publishes(context))
     exported = _reexport(private_zone, export, rewritten)
     with private_zone.connect() as con:
         register(con, found, pseudonym_key)
@@ -100,6 +100,15 @@ def erasure(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource
     yield dg.MaterializeResult(metadata={**counts_only(counts), REBUILD: dg.MetadataValue.json([d.isoformat() for d in rebuild])})
     yield gate_result(gates.erasure_verified(left), ERASURE, layout, context.partition_key, run_id)
 
+
+
+def _run_publishes(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run goes on to publish the partition (the daily run does; erase_now, or a direct call, does not)."""
+    try:
+        in_run = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys
+    except DagsterInvalidPropertyError:  # invoked directly (build_asset_context): there is no run
+        return False
+    return PUBLISHED in in_run
 
 
 def _reexport(private_zone: PrivateZoneResource, export: ExportResource, days) -> int:

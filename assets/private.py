@@ -51,7 +51,7 @@ def _day(context: dg.AssetExecutionContext) -> date:
 )
 def landed_lines(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource, raw_store: RawStoreResource,
                  export: ExportResource, buckets: BucketPolicyResource):
-    run_id = context.run.run_id
+    run_id = context.run_id
     locations = {"raw": raw_store.root, "export": export.root, **({"shards": private_zone.shards_root} if SHARDS > 1 else {})}
     security = gates.storage_security(buckets.findings(locations))
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
@@ -91,7 +91,7 @@ def validated_events(context: dg.AssetExecutionContext, private_zone: PrivateZon
         landed = con.execute("SELECT count(*) FROM landed_lines WHERE partition_date = ?", [day]).fetchone()[0]
     yield dg.MaterializeResult(metadata={**counts_only(counts), "manifest_version": manifest.manifest_version})
     for gate in (gates.line_conservation(counts, landed), gates.scope_creep(counts), gates.contract_failure_rate(counts, manifest)):
-        yield gate_result(gate, VALIDATED, private_zone.layout, context.partition_key, context.run.run_id)
+        yield gate_result(gate, VALIDATED, private_zone.layout, context.partition_key, context.run_id)
 
 
 @dg.asset_check(
@@ -124,4 +124,4 @@ def eligible_events(context: dg.AssetExecutionContext, private_zone: PrivateZone
         valid = outcome_counts(con, day)["valid"]
     yield dg.MaterializeResult(metadata=counts_only({**counts, "directory_rows": directory_rows}))
     for gate in (gates.promotion_conservation(valid, counts), gates.residual_risk(counts, manifest)):
-        yield gate_result(gate, ELIGIBLE, private_zone.layout, context.partition_key, context.run.run_id)
+        yield gate_result(gate, ELIGIBLE, private_zone.layout, context.partition_key, context.run_id)

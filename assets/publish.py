@@ -30,7 +30,7 @@ def run_clearance(context: dg.AssetExecutionContext) -> Clearance:
     """What this run's event log says of the gates the candidates depend on (the publisher's own guard)."""
     graph = context.job_def.asset_layer.asset_graph.source_asset_graph  # the whole code location's, not the run's subset
     required = required_checks(graph, set(CANDIDATE_KEYS), daily)
-    evaluations = run_evaluations(context.instance, context.run.run_id, required)
+    evaluations = run_evaluations(context.instance, context.run_id, required)
     return Clearance.of(map(key_name, required), evaluations)
 
 
@@ -49,13 +49,13 @@ def published_day(context: dg.AssetExecutionContext, private_zone: PrivateZoneRe
     day, layout = date.fromisoformat(context.partition_key), private_zone.layout
     metadata = {}
     with private_zone.connect() as con:
-        publication = publish_day(con, layout, day, context.run.run_id, default_manifest().manifest_version,
+        publication = publish_day(con, layout, day, context.run_id, default_manifest().manifest_version,
                                   run_clearance(context))
         metadata["privacy_report"] = dg.MetadataValue.md(report_with_chart(con, day, day_counts(con, day), publication.rows))
         if export.location is not None:
             manifest = export_day(export.s3.get_client(), con, layout, published_marker(layout, day), export.location,
                                   export.kms_key_id, export.policy.sse_s3_allowed)
-            audit.append(layout.audit_log, "export", day=day.isoformat(), run_id=context.run.run_id,
+            audit.append(layout.audit_log, "export", day=day.isoformat(), run_id=context.run_id,
                          rows=publication.rows, manifest=manifest)
             metadata["export_manifest"] = dg.MetadataValue.url(manifest)
     return dg.MaterializeResult(metadata={**counts_only(publication.rows), "marker": dg.MetadataValue.path(str(publication.marker)),

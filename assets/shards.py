@@ -40,4 +40,4 @@ def validated_shard(context: dg.AssetExecutionContext, private_zone: PrivateZone
         yield dg.MaterializeResult(metadata=counts_only(counts))
     else:
         yield dg.MaterializeResult(metadata={"refused": 1})
-    yield gate_result(security, SHARD, private_zone.layout, keys["date"], context.run.run_id)
+    yield gate_result(security, SHARD, private_zone.layout, keys["date"], context.run_id)

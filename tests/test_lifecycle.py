@@ -32,6 +32,7 @@ from sluice.policy.scope import default_manifest
 from sluice.privacy.transforms import load_directory, transform_day
 from sluice.publish.commit import published_marker
 from sluice.publish.export import read_manifest
+from sluice.quality import profiles
 from sluice.simulate import simulate
 
 AGES = (40, 31, 30, 29, 1)
@@ -58,13 +59,13 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
             land_day(con, LocalRaw(raw), day)
             validate_day(con, day, default_manifest())
             transform_day(con, day, default_manifest(), os.environ["SLUICE_PSEUDONYM_KEY"])
+            profiles.record(con, "validated_events", f"(SELECT * FROM events WHERE partition_date = DATE '{day}')", day)
         rows_before = {t: con.execute(f"SELECT count(*) FROM {t} WHERE partition_date < ?", [today - timedelta(days=30)]).fetchone()[0]
                        for t in PRIVATE_TABLES}
     assert all(_private_days(home)[t] >= set(days) for t in ("landed_lines", "events", "line_outcomes"))
     old_batches = sum(len(list((raw / f"date={d.isoformat()}").rglob("*.jsonl.gz"))) for d in days[:2])
 
     from definitions import build_definitions
-
 
     defs = build_definitions()
 
@@ -80,7 +81,7 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
     assert purge["keep_from"] == (today - timedelta(days=30)).isoformat()
     assert purge["counts"]["raw_days_purged"] == 2 and purge["counts"]["raw_batches_purged"] == old_batches
     assert {t: purge["counts"][f"private_rows_purged:{t}"] for t in PRIVATE_TABLES} == rows_before
-    assert rows_before["landed_lines"] > 0 and rows_before["eligible_events"] > 0
+    assert rows_before["landed_lines"] > 0 and rows_before["eligible_events"] > 0 and rows_before[profiles.TABLE] > 0
     assert audit.verify(home.audit_log) is None
 
 

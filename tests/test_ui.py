@@ -21,6 +21,7 @@ from sluice.platform.home import SluiceHome
 from sluice.publish.commit import published_marker
 from sluice.simulate import simulate
 
+pytestmark = pytest.mark.ui
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = ("raw", "private", "training", "analytics", "publish", "lifecycle")
 QUERY = """{

@@ -8,6 +8,7 @@ expectation's `meta.severity`: `block` or `warn`); GX's own result also carries 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -50,12 +51,10 @@ def _validation(suite_json: str):
     import great_expectations as gx
 
     context, suite = _context(), json.loads(suite_json)
-    name = suite["name"]
-    source = context.data_sources.add_or_update_pandas(f"sluice_{name}")
-    batch = source.add_dataframe_asset(f"{name}_figures").add_batch_definition_whole_dataframe("day")
+    key = f"{suite['name']}_{hashlib.sha256(suite_json.encode()).hexdigest()[:12]}"  # one of each version of a suite
+    batch = context.data_sources.add_pandas(f"sluice_{key}").add_dataframe_asset("figures").add_batch_definition_whole_dataframe("day")
     return context.validation_definitions.add(gx.ValidationDefinition(
-        name=f"{name}_{len(context.validation_definitions.all())}", data=batch,
-        suite=context.suites.add(gx.ExpectationSuite(**{**suite, "name": f"{name}_{len(context.suites.all())}"}))))
+        name=key, data=batch, suite=context.suites.add(gx.ExpectationSuite(**{**suite, "name": key}))))
 
 
 def validate(figures: dict[str, float | None], suite: dict, parameters: dict[str, float | None]) -> list[Outcome]:
