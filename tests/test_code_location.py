@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster_dev import graphql, serving
 
 from definitions import build_definitions
@@ -16,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERY = "{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
 
 
-def test_plain_dagster_dev_lists_every_asset_and_check_and_loading_writes_nothing(tmp_path):
+@pytest.mark.parametrize("command", [["dagster", "dev", "-w", "workspace.yaml"], ["dagster", "dev"]], ids=["workspace", "pyproject"])
+def test_plain_dagster_dev_lists_every_asset_and_check_and_loading_writes_nothing(tmp_path, command):
     graph = build_definitions().resolve_asset_graph()
     expected_assets = {key.to_user_string() for key in graph.get_all_asset_keys()}
     expected_checks = {f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys}
@@ -26,7 +28,7 @@ def test_plain_dagster_dev_lists_every_asset_and_check_and_loading_writes_nothin
     home = tmp_path / "home"  # where the local default would put the zones: loading must not make it
     env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path), "DAGSTER_HOME": str(dagster_home),
            "SLUICE_HOME": str(home), "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
-    with serving(["dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1"], env, ROOT) as port:
+    with serving([*command, "-h", "127.0.0.1"], env, ROOT) as port:
         nodes = graphql(port, QUERY)["assetNodes"]
     assets = {"/".join(n["assetKey"]["path"]) for n in nodes}
     checks = {f"{'/'.join(n['assetKey']['path'])}:{c['name']}" for n in nodes for c in n["assetChecksOrError"]["checks"]}
