@@ -8,20 +8,22 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 .PHONY: setup browser demo test ui bench docs clean
 
 $(BIN)/uv:
-	$(PYTHON) -m venv .venv
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "setting up .venv (the first time: a few minutes)"
+	@$(PYTHON) -m venv .venv
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Install exactly what uv.lock pins, compiled to bytecode (every run and its dbt child would otherwise
 # compile dagster and dbt from source when PYTHONDONTWRITEBYTECODE is set: ~5 s each), then build
 # dbt's manifest (dagster-dbt reads it at import).
 # dbt parse renders the profile, whose key and extension are only read at run time.
+# Quiet (@): `make demo` shows what `sluice demo` says, one screen.
 setup: $(BIN)/uv
-	$(BIN)/uv sync --frozen --quiet --compile-bytecode
-	SLUICE_HTTPFS_EXTENSION=parse-only DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY=parse-only \
+	@$(BIN)/uv sync --frozen --quiet --compile-bytecode
+	@SLUICE_HTTPFS_EXTENSION=parse-only DBT_ENV_SECRET_SLUICE_ENCRYPTION_KEY=parse-only \
 	  $(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py >/dev/null
 
 demo: setup
-	$(BIN)/sluice demo
+	@$(BIN)/sluice demo
 
 # The browser test drives Debian's Chromium headless (no browser is downloaded): installed when missing, as root.
 browser:

@@ -4,7 +4,7 @@
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +82,11 @@ def dbt_run_env(partition_key: str, k_anonymity: int, target: Path) -> dict[str,
 
 @contextmanager
 def dbt_invocation(private_zone: PrivateZoneResource, dbt: DbtCliResource, partition_key: str, args: list[str],
-                   **cli_kwargs: Any) -> Iterator[DbtCliInvocation]:
+                   logs: Path, **cli_kwargs: Any) -> Iterator[DbtCliInvocation]:
     """`dbt <args>` for one day, in the home's target folder. Afterwards its partial parse is kept for the
     next run (dagster-dbt copies it from there into the run's own folder); the run's folder (run_results.json,
-    dbt.log) is kept for whoever looks into it, and those of earlier runs are removed."""
+    dbt.log) is kept for whoever looks into it, and those of earlier runs are removed. dbt's log is copied
+    into `logs` too (the run's logs folder), however dbt ended."""
     target = private_zone.layout.dbt_target
     target.mkdir(parents=True, exist_ok=True)
     invocation = None
@@ -96,6 +97,10 @@ def dbt_invocation(private_zone: PrivateZoneResource, dbt: DbtCliResource, parti
     finally:
         SluiceDbtCliResource.close_adapter()
         if invocation is not None:
+            if (log := invocation.target_path / "dbt.log").is_file():
+                with suppress(OSError):  # a copy of a log never fails the run (a full disk)
+                    logs.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(log, logs / "dbt.log")
             parsed = invocation.target_path / PARTIAL_PARSE
             if parsed.is_file():  # copied then renamed: a crash never leaves half a file for the next run
                 shutil.copyfile(parsed, target / f".{PARTIAL_PARSE}")
@@ -116,7 +121,8 @@ def dbt_invocation(private_zone: PrivateZoneResource, dbt: DbtCliResource, parti
 def sluice_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, private_zone: PrivateZoneResource):
     """Each model's materialization carries its row count and its column schema as built (read after dbt
     exits: DuckDB has one writer per file), and its column lineage."""
-    with dbt_invocation(private_zone, dbt, context.partition_key, ["build"], context=context) as invocation:
+    with dbt_invocation(private_zone, dbt, context.partition_key, ["build"],
+                        private_zone.layout.run_logs(context.run_id), context=context) as invocation:
         for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
             if isinstance(event, dg.AssetCheckResult):  # dbt's tests settle like every gate
                 event = checks.settle(event, private_zone.layout, context.partition_key, context.run_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.checks import gate_result, gate_spec
+from assets.progress import batch_progress
 from assets.shards import SHARD
 from assets.zones import zone
 from orchestration.partitions import BY_DATE, ONE_DAY_PER_RUN, PRIVATE_ZONE_POOL, SHARDS, daily
@@ -63,7 +64,7 @@ def landed_lines(context: dg.AssetExecutionContext, private_zone: PrivateZoneRes
         if SHARDS > 1:
             counts = merge_landing(con, private_zone.shards_root, day, SHARDS)
         else:
-            counts = land_day(con, store, day)
+            counts = land_day(con, store, day, on_batch=batch_progress(context))
         record_content(con, day, content_key(day, [(b.relative, b.version) for b in store.batches(day)]))
     yield dg.MaterializeResult(metadata=counts_only(counts))
     yield gate_result(security, LANDED, private_zone.layout, context.partition_key, run_id)

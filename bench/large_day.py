@@ -61,7 +61,7 @@ def main() -> int:
         print(f"run: {MEMORY_LIMIT_ENV}={duckdb_memory_limit()}, {os.cpu_count()} cores, sampling every {SAMPLE_S} s")
         peaks = Peaks()
         code, wall, high_water, output = run_day(home, DAY, peaks)
-        print(output if code else output[output.find("Sluice day"):].split("\nFiles:")[0])  # the day's counts
+        print(output if code else output.split("\nFiles:")[0])  # the stages and the day's counts
         print(f"exit {code}, {wall:.1f} s wall, {events / wall:,.0f} events/s")
         print(f"peak RSS: main {gib(peaks.peak('main'))}, largest child {gib(peaks.peak('child'))} ({peaks.child_name}), "
               f"tree {gib(peaks.peak('tree'))}; kernel high-water of one process {gib(high_water)}")

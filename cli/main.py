@@ -11,10 +11,14 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from cli.output import LOG_LEVEL_ENV
 from sluice.platform.errors import STORAGE_CODES, STORAGE_HINT, SluiceError, storage_error
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # workspace.yaml, orchestration/, assets/, dbt_project/
+VERBOSE_HELP = ("also show Dagster's and dbt's logs and the libraries' warnings (as SLUICE_LOG_LEVEL=debug); "
+                "they are in $SLUICE_HOME/logs/<run>/ either way")
+UI = "http://127.0.0.1:3000"
 
 
 def _date(text: str) -> date:
@@ -47,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--export", help="also export the training zone to s3://bucket/prefix (default $SLUICE_EXPORT)")
     run.add_argument("--directory", help="directory CSV (default $SLUICE_DIRECTORY or $SLUICE_HOME/inbox/directory.csv)")
     run.add_argument("--home", type=Path, help="default $SLUICE_HOME or ./.sluice")
+    run.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     demo = sub.add_parser("demo", help="simulate a day into $SLUICE_HOME/inbox and run it")
     demo.add_argument("--date", type=_date, default=None, help="default: yesterday (UTC)")
@@ -54,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--events-per-employee", type=int, default=4_000)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--home", type=Path)
+    demo.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     redact = sub.add_parser("redact", help="JSON Lines {text} on stdin -> redacted {text, findings} on stdout")
     redact.add_argument("--directory", type=Path, help="directory CSV whose names, handles and emails are redacted too")
@@ -92,26 +98,47 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def run_and_report(day: date) -> int:
+    """Run day D and end honestly: the failing gates or the error first, then what was published and where,
+    or that nothing was (and what stands instead), and where to look."""
     from cli.runner import run_day
-    from orchestration.resources import keys_resource
     from sluice.platform.home import SluiceHome
-    from sluice.platform.warehouse import private_zone
-    from sluice.publish.figures import day_counts, render
+    from sluice.publish.figures import nothing_published
 
     outcome = run_day(day)
     home = SluiceHome.from_env()
-    counts: dict[str, int] = {}
-    if home.private_db.exists():
-        keys = keys_resource(resolved=True).get()
-        with private_zone(home.private_db, keys.encryption, home.spill) as con:
-            counts = day_counts(con, day)
-    status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[outcome.exit_code]
-    code = _report_failures(outcome)  # the failing gates first
-    print(render(day, f"{status} (exit {outcome.exit_code}, run {outcome.run_id})", counts, home,
-                 published=outcome.exit_code == EXIT_PUBLISHED))
+    code = _report_failures(outcome)
+    status = {EXIT_PUBLISHED: "PUBLISHED", EXIT_BLOCKED: "BLOCKED by gates", EXIT_ERROR: "FAILED"}[code]
+    print(f"\n{day.isoformat()} {status} (exit {code}) · run {outcome.run_id}")
+    if code == EXIT_PUBLISHED:
+        print(_published(day, home))
+    else:
+        print(nothing_published(day, home))
+        print(f"Details: {_command()} ui --home {home.root}  -> {UI}/runs/{outcome.run_id if outcome.logs else ''}")
+        print(f"Logs:    {_logs(outcome.logs) if outcome.logs else f'{home.root}/logs/<run>/ (one folder per shard run)'}")
     if outcome.rebuilt:
         print("Rebuilt after the erasure: " + ", ".join(f"{d} (exit {c})" for d, c in sorted(outcome.rebuilt.items())))
     return code
+
+
+def _published(day: date, home) -> str:
+    from orchestration.resources import keys_resource
+    from sluice.platform.warehouse import private_zone
+    from sluice.publish.figures import day_counts, render
+
+    with private_zone(home.private_db, keys_resource(resolved=True).get().encryption, home.spill) as con:
+        return render(day, day_counts(con, day), home)
+
+
+def _logs(folder: Path) -> str:
+    kept = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return f"{folder}/ ({', '.join(kept) or 'none could be written'})"
+
+
+def _command() -> str:
+    """This `sluice`, as the person can type it from here."""
+    command = Path(sys.executable).parent / "sluice"
+    relative = os.path.relpath(command)
+    return relative if not relative.startswith("..") else str(command)
 
 
 def _report(layout, employee_id: str, as_json: bool) -> int:
@@ -148,7 +175,7 @@ def _report_failures(outcome) -> int:
         detail = ", ".join(f"{k}={v}" for k, v in gate_counts.items())
         print(f"GATE FAILED {gate}: {detail}", file=sys.stderr, flush=True)
     for error in outcome.errors:
-        print(f"ERROR {error} (details in the Dagster run {outcome.run_id})", file=sys.stderr)
+        print(f"ERROR {error}", file=sys.stderr, flush=True)
     if any(code in error for error in outcome.errors for code in STORAGE_CODES.values()):
         print(f"sluice: {STORAGE_HINT}", file=sys.stderr)
     return outcome.exit_code
@@ -160,13 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "import":
+            from cli.counting import counting
             from sluice.importers.command import run_import
 
-            return run_import(args)
+            with counting("events written", sys.stdout) as written:
+                return run_import(args, on_written=written)
         if args.command == "redact":
             from cli.redact import run as redact
 
             return redact(args.directory)
+        if getattr(args, "verbose", False):
+            os.environ[LOG_LEVEL_ENV] = "debug"  # the shard processes a run starts see it too
         from sluice.platform.settings import configure
 
         layout = configure(getattr(args, "home", None), getattr(args, "raw", None), getattr(args, "directory", None), getattr(args, "export", None))

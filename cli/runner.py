@@ -4,21 +4,22 @@ touched are then rebuilt by runs of their own, as `erasure_rebuild_sensor` would
 
 from __future__ import annotations
 
-import errno
 import os
-import re
 import socket
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
+from cli.events import gate_counts, is_refusal, refusal_counts, safe_error_name
+from cli.output import RUN_LOG, captured, verbose
+from cli.progress import DayProgress, display_for, progress_logger
 from sluice.lifecycle.erasure import REBUILD, rebuild_key
-from sluice.platform.errors import storage_error
-from sluice.quality.clearance import REFUSED
-from sluice.quality.gates import Gate
+from sluice.platform.home import SluiceHome
 
 PUBLISHED, ERROR, BLOCKED = 0, 1, 3
 RUNNER_TAG = "sluice/runner"
@@ -31,45 +32,12 @@ class DayOutcome:
     failed_gates: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     rebuilt: dict[str, int] = field(default_factory=dict)  # days rebuilt after the run's erasure: their exit codes
-
-
-def _root_error(event: dg.DagsterEvent):
-    """The error a step failed with, under Dagster's own wrappers."""
-    error = event.step_failure_data.error if event.step_failure_data else None
-    while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
-        error = error.cause
-    return error
-
-
-def _safe_error_name(event: dg.DagsterEvent) -> str:
-    """The error's class (and Sluice's code), never its message: messages can echo values."""
-    error = _root_error(event)
-    if error is None:
-        return "unknown"
-    if error.cls_name == "SluiceError":
-        code = error.message.split("SluiceError:", 1)[-1].strip().split(":", 1)[0]
-        return f"SluiceError({code})"
-    if (number := re.search(r"\[Errno (\d+)\]", error.message)) and int(number[1]) in errno.errorcode:
-        os_error = storage_error(OSError(int(number[1]), ""))
-        return f"{error.cls_name}({os_error.detail}: {os_error.code})"
-    return error.cls_name
-
-
-def _gate_counts(evaluation: dg.AssetCheckEvaluation) -> dict[str, int]:
-    """What broke a failed check: its rule-named counts (all its counts when it has none), never a value."""
-    counts = {k: v.value for k, v in evaluation.metadata.items() if type(v.value) is int}
-    return Gate(evaluation.check_name, False, "", counts).named_counts() or counts
-
-
-def _refusal_counts(event: dg.DagsterEvent) -> dict[str, int]:
-    """The publisher's refusal (`sluice.quality.clearance`): its counts, from the error's text (counts only)."""
-    detail = _root_error(event).message.split(f"{REFUSED}:", 1)[-1]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", detail)}
+    logs: Path | None = None  # the run's logs folder
 
 
 def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
     failed_gates = {
-        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": _gate_counts(evaluation)
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": gate_counts(evaluation)
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     }
@@ -79,11 +47,10 @@ def _outcome(result: dg.ExecuteInProcessResult) -> DayOutcome:
     }
     errors = []
     for failure in (e for e in result.all_events if e.is_step_failure and e.step_key not in gate_steps):
-        error = _safe_error_name(failure)
-        if error == f"SluiceError({REFUSED})":  # the publisher refused: a block, whatever the wiring did
-            failed_gates["publish/published_day:clearance"] = _refusal_counts(failure)
+        if is_refusal(failure):  # the publisher refused: a block, whatever the wiring did
+            failed_gates["publish/published_day:clearance"] = refusal_counts(failure)
         else:
-            errors.append(error)
+            errors.append(safe_error_name(failure))
     if errors:
         code = ERROR
     elif failed_gates:
@@ -124,17 +91,30 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey, tags: dict[str, str] | None = None
-             ) -> tuple[DayOutcome, dg.ExecuteInProcessResult]:
-    import definitions
+def _execute(job_name: str, partition_key: str | dg.MultiPartitionKey, tags: dict[str, str] | None = None,
+             progress: bool = False) -> tuple[DayOutcome, dg.ExecuteInProcessResult]:
+    """One run, its output kept in its logs folder (`cli/output.py`); with `progress`, its stages shown."""
+    run_id = str(uuid.uuid4())
+    logs = SluiceHome.from_env().run_logs(run_id)
+    with captured(logs / RUN_LOG, echo=verbose()) as terminal, dg.DagsterInstance.get() as instance:
+        import definitions
 
-    job = definitions.build_definitions().resolve_job_def(job_name)
-    with dg.DagsterInstance.get() as instance:
+        job = definitions.build_definitions().resolve_job_def(job_name)
         release_dead_runs(instance)
-        result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,
-                                        tags={RUNNER_TAG: runner_identity(), **(tags or {})},
-                                        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-    return _outcome(result), result
+        stages = DayProgress(display_for(terminal, live=not verbose())) if progress else None
+        loggers = {"console": {"config": {"log_level": "DEBUG"}}, **({"progress": {}} if stages else {})}
+        if stages:
+            job = job.with_logger_defs({**job.loggers, "progress": progress_logger(stages)})
+        try:
+            result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False,
+                                            run_id=run_id, tags={RUNNER_TAG: runner_identity(), **(tags or {})},
+                                            run_config={"loggers": loggers})
+        finally:
+            if stages:
+                stages.finish()
+    outcome = _outcome(result)
+    outcome.logs = logs
+    return outcome, result
 
 
 def _rebuild_after_erasure(result: dg.ExecuteInProcessResult) -> dict[str, int]:
@@ -163,6 +143,7 @@ def _run_shards(day: date, shards: int) -> DayOutcome | None:
                 for s in range(shards)]
     codes = [child.wait() for child in children]
     failed = [code for code in codes if code != PUBLISHED]
+    print(f"device shards: {shards - len(failed)} of {shards} landed and validated", flush=True)
     if not failed:
         return None
     code = BLOCKED if all(c == BLOCKED for c in failed) else ERROR
@@ -175,7 +156,7 @@ def run_day(day: date) -> DayOutcome:
 
     if SHARDS > 1 and (failed := _run_shards(day, SHARDS)) is not None:
         return failed
-    outcome, result = _execute("daily_publish", day.isoformat())
+    outcome, result = _execute("daily_publish", day.isoformat(), progress=True)
     outcome.rebuilt = _rebuild_after_erasure(result)
     failed = sorted(d for d, code in outcome.rebuilt.items() if code != PUBLISHED)
     if failed:  # the erasure is not whole until every day it touched is rebuilt without them

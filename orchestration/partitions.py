@@ -1,4 +1,5 @@
 import os
+import warnings
 
 import dagster as dg
 
@@ -13,7 +14,9 @@ day_shards = dg.MultiPartitionsDefinition({
     "date": daily,
     "shard": dg.StaticPartitionsDefinition([str(s) for s in range(SHARDS)]),
 })
-BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
+with warnings.catch_warnings():  # a beta API chosen deliberately: the shards of a day, by its date dimension
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
 
 # Every step that writes the private zone (one DuckDB file: one writer at a time) is in this
 # pool; the instance's dagster.yaml (`sluice/platform/settings.py`) limits pools to one slot.

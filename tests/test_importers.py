@@ -303,9 +303,12 @@ def test_reimport_rewrites_the_same_files_with_the_same_event_ids(tmp_path):
 def test_events_are_split_by_utc_day_and_batches_hold_at_most_2000(tmp_path):
     lines = [{"time_stamp": 1000.5 + i * 0.001, "action": "move", "x": i % 1512, "y": 5} for i in range(4_500)]
     lines.append({"time_stamp": 1000.5 + 10, "action": "move", "x": 1, "y": 1})  # after midnight UTC
-    counts = _dt(make_ducktrack(tmp_path / "dt", lines, start_time="2026-11-02 23:59:55"), tmp_path / "raw", timezone="UTC")
+    written: list[int] = []  # the command's progress: events of each batch as it is written
+    counts = _dt(make_ducktrack(tmp_path / "dt", lines, start_time="2026-11-02 23:59:55"), tmp_path / "raw", timezone="UTC",
+                 on_written=written.append)
     batches = sorted((tmp_path / "raw").rglob("*.jsonl.gz"))
     assert counts["batches"] == len(batches) == 4 and counts["events"] == 4_501
+    assert written[:2] == [MAX_BATCH_EVENTS, MAX_BATCH_EVENTS] and sorted(written) == [1, 500, MAX_BATCH_EVENTS, MAX_BATCH_EVENTS]
     sizes = {}
     for path in batches:
         with gzip.open(path, "rt") as handle:

@@ -5,12 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -145,18 +141,6 @@ def test_empty_day_publishes_empty_tables_with_a_freshness_warning(home, capsys)
     assert not [r for r in audit.read(home.audit_log) if r["action"] == "block"]
     marker = published_marker(home, NEXT_DAY + timedelta(days=5))
     assert marker["tables"]["interaction_steps"]["rows"] == 0 and marker["analytics_rows"]["daily_app_usage"] == 0
-
-
-def test_demo_console_script_publishes(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
-    env["SLUICE_HOME"] = str(tmp_path / "demo")
-    done = subprocess.run([str(Path(sys.executable).parent / "sluice"), "demo", "--date", DAY.isoformat(),
-                           "--employees", "10", "--events-per-employee", "600"],
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "PUBLISHED" in done.stdout and "published rows" in done.stdout
-    assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()
-    assert (tmp_path / "demo" / "keys" / "encryption.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_undeclared_event_type_blocks_the_day_and_leaves_the_last_publication_intact(published, capsys):

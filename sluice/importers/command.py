@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+from collections.abc import Callable
 from pathlib import Path
 
 from sluice.platform.errors import SluiceError
@@ -28,12 +29,13 @@ def add_import_parser(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--timezone", default="UTC", help="IANA zone of metadata.json's start_time (default UTC)")
 
 
-def run_import(args: argparse.Namespace) -> int:
+def run_import(args: argparse.Namespace, on_written: Callable[[int], None] | None = None) -> int:
+    """The import `args` name; `on_written(events)` as each batch is written (the command's progress)."""
     from sluice.importers.ducktrack import import_ducktrack
     from sluice.importers.openadapt import import_openadapt
 
     common = dict(employee=args.employee, device=args.device, region=args.region, session=args.session,
-                  out=args.out, app=args.app)
+                  out=args.out, app=args.app, on_written=on_written)
     try:
         if args.recorder == "openadapt":
             counts = import_openadapt(args.source, **common)

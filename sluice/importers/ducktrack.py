@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,8 +94,9 @@ def _first_time(path: Path) -> float | None:
 
 
 def import_ducktrack(path: Path, employee: str, device: str, region: str, session: str | None, out: Path,
-                     app: str, timezone: str = "UTC") -> dict[str, int]:
-    """Import one DuckTrack recording folder into `out` (a raw root); counts by name."""
+                     app: str, timezone: str = "UTC", on_written: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Import one DuckTrack recording folder into `out` (a raw root); counts by name.
+    `on_written(events)` is called as each batch is written."""
     check_identity(employee, device, region, session, app)
     folder = Path(path)
     if not folder.is_dir():
@@ -109,7 +111,7 @@ def import_ducktrack(path: Path, employee: str, device: str, region: str, sessio
     identity = (start_text, repr(t0))
     session_id = session or derived_id(RECORDER, "session", *identity)
     prefix = f"{RECORDER}-" + derived_id(RECORDER, "batches", *identity, session_id).replace("-", "")[:16]
-    writer = BatchWriter(out, device, prefix)
+    writer = BatchWriter(out, device, prefix, on_written)
     mapper = Session(RECORDER, Identity(employee, device, session_id, region), writer, counts, app, screen)
     try:
         for number, obj in _lines(events_path, counts):

@@ -18,7 +18,7 @@ import heapq
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sluice.importers.mapping import Identity, Session, jsonable, summary
@@ -213,8 +213,9 @@ def _unknown_rows(con: sqlite3.Connection, tables: dict[str, list[str]], recordi
 
 
 def import_openadapt(path: Path, employee: str, device: str, region: str, session: str | None, out: Path,
-                     app: str) -> dict[str, int]:
-    """Import every recording of an OpenAdapt database into `out` (a raw root); counts by name."""
+                     app: str, on_written: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Import every recording of an OpenAdapt database into `out` (a raw root); counts by name.
+    `on_written(events)` is called as each batch is written."""
     check_identity(employee, device, region, session, app)
     counts: Counter = Counter()
     con = _connect(Path(path), counts)
@@ -236,7 +237,7 @@ def import_openadapt(path: Path, employee: str, device: str, region: str, sessio
         counts["recordings"] = len(recordings)
         for index, recording in enumerate(recordings):
             writer = _import_recording(con, tables, recording, index, unknown.get(index, []), employee, device,
-                                       region, session, out, app, counts)
+                                       region, session, out, app, counts, on_written)
             if writer is not None:
                 writers.append(writer)
         if not recordings:  # rows of unknown tables with no recording to date them by
@@ -264,7 +265,7 @@ def import_openadapt(path: Path, employee: str, device: str, region: str, sessio
 
 def _import_recording(con: sqlite3.Connection, tables: dict[str, list[str]], recording: sqlite3.Row, index: int,
                       unknown: list, employee: str, device: str, region: str, session_flag: str | None, out: Path,
-                      app: str, counts: Counter) -> BatchWriter | None:
+                      app: str, counts: Counter, on_written: Callable[[int], None] | None) -> BatchWriter | None:
     start = unix_ms(recording["timestamp"])
     screen = (recording["monitor_width"], recording["monitor_height"])
     if start is None or not all(isinstance(v, int) and 0 < v <= 100_000 for v in screen):
@@ -274,7 +275,7 @@ def _import_recording(con: sqlite3.Connection, tables: dict[str, list[str]], rec
     identity = repr(recording["timestamp"]), recording["id"] if "id" in recording.keys() else None
     session_id = session_flag or derived_id(RECORDER, "session", *identity)
     prefix = f"{RECORDER}-" + derived_id(RECORDER, "batches", *identity, session_id).replace("-", "")[:16]
-    writer = BatchWriter(out, device, prefix)
+    writer = BatchWriter(out, device, prefix, on_written)
     session = Session(RECORDER, Identity(employee, device, session_id, region), writer, counts, app, screen)
     try:
         for ms, _, _, table, row in _timeline(con, tables, recording, index == 0, counts):

@@ -18,6 +18,7 @@ import os
 import re
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,8 +66,8 @@ def check_identity(employee: str, device: str, region: str, session: str | None,
 class BatchWriter:
     """Collects the event lines of one recording and writes them as batches of one device."""
 
-    def __init__(self, out: Path, device: str, prefix: str) -> None:
-        self.out, self.device, self.prefix = out, device, prefix
+    def __init__(self, out: Path, device: str, prefix: str, on_written: Callable[[int], None] | None = None) -> None:
+        self.out, self.device, self.prefix, self.on_written = out, device, prefix, on_written  # (events in a batch written)
         self.pending: dict[str, list[str]] = {}  # YYYY-MM-DD -> lines not yet written
         self.numbers: Counter[str] = Counter()
         self.staged: list[tuple[Path, Path]] = []  # (_tmp file, final path)
@@ -96,6 +97,8 @@ class BatchWriter:
         tmp = folder / f"_tmp-{path.name}.part"
         tmp.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=6, mtime=0))
         self.staged.append((tmp, path))
+        if self.on_written is not None:
+            self.on_written(len(lines))
 
     def close(self) -> dict[str, int]:
         """Write what is pending, publish every batch by renaming, and remove this prefix's batches of

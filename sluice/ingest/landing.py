@@ -10,7 +10,7 @@ lines of folder D-1 whose home is D (carried in).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
@@ -104,13 +104,16 @@ def _read_all(batches: list[Batch]) -> Iterator[tuple[Batch, BatchReport, str | 
             yield batch_done, *future.result()
 
 
-def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date) -> dict[str, int]:
-    """Replace day D's landed lines and batch records; return the landing counts."""
+def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date,
+             on_batch: Callable[[int, int, int], None] | None = None) -> dict[str, int]:
+    """Replace day D's landed lines and batch records; return the landing counts. `on_batch(batches read,
+    batches in all, lines read)` is called after each batch (the run's progress)."""
     con.execute(DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE staged_lines (batch_path VARCHAR, line_no BIGINT, line VARCHAR, unreadable VARCHAR)")
     staging = _Staging(con)
     reports = []
-    for batch, report, text in _read_all(store.batches(day)):
+    batches, lines = store.batches(day), 0
+    for batch, report, text in _read_all(batches):
         if text is None:  # not clean: read again, line by line, each line read or given its reason
             report = BatchReport()
             with batch.open() as stream:
@@ -118,6 +121,9 @@ def land_day(con: duckdb.DuckDBPyConnection, store: RawStore, day: date) -> dict
         else:
             staging.add_text(batch.relative, text)
         reports.append((batch, report))
+        lines += report.lines
+        if on_batch is not None:
+            on_batch(len(reports), len(batches), lines)
     staging.flush()
     con.execute(
         "CREATE OR REPLACE TEMP TABLE staged_batches (batch_path VARCHAR, batch_id VARCHAR, date_dir DATE,"

@@ -20,7 +20,8 @@ class SluiceHome:
     - `warehouse/analytics.duckdb`: the analyst zone, replaced by atomic rename;
     - `warehouse/_staging/<run>/` (0700): what a run is about to publish, moved into the zones
       only when it publishes, deleted otherwise;
-    - `audit/`, `keys/` (0600) and `dagster/` (the Dagster instance) beside it.
+    - `audit/`, `keys/` (0600) and `dagster/` (the Dagster instance) beside it;
+    - `logs/<run>/`: what a `sluice run` kept of its run (Dagster's log, dbt's, what libraries printed).
     """
 
     root: Path
@@ -75,6 +76,10 @@ class SluiceHome:
     def dbt_target(self) -> Path:
         """dbt's target folder: one subfolder per run, and the partial parse the next run starts from."""
         return self.root / "dbt"
+
+    def run_logs(self, run_id: str) -> Path:
+        """The logs of run `run_id` (`sluice run` writes them; dbt's is copied there by the models' step)."""
+        return self.root / "logs" / run_id
 
     @property
     def spill(self) -> Path:
