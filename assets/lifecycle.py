@@ -27,7 +27,7 @@ from sluice.lifecycle.erasure import (
     subject_devices,
     subjects,
 )
-from sluice.lifecycle.retention import cutoff, purge_private, purge_raw
+from sluice.lifecycle.retention import cutoff, purge_logs, purge_private, purge_raw
 from sluice.platform.control_plane import counts_only
 from sluice.policy.scope import default_manifest
 from sluice.privacy.transforms import load_directory
@@ -38,7 +38,7 @@ from sluice.quality import gates
 
 @dg.asset(
     key=["lifecycle", "retention_purge"], **zone("lifecycle"), pool=PRIVATE_ZONE_POOL, kinds={"duckdb", "s3"},
-    description="Deletes raw batches, device shards and private-zone rows of days older than the manifest's retention_days (rule 10).",
+    description="Deletes raw batches, device shards, private-zone rows and run logs older than the manifest's retention_days (rule 10).",
 )
 def retention_purge(context: dg.AssetExecutionContext, private_zone: PrivateZoneResource,
                     raw_store: RawStoreResource) -> dg.MaterializeResult:
@@ -52,6 +52,7 @@ def retention_purge(context: dg.AssetExecutionContext, private_zone: PrivateZone
     counts["shard_days_purged"] = len(old_shards)
     with private_zone.connect() as con:
         counts.update(purge_private(con, keep_from))
+    counts.update(purge_logs(private_zone.layout.logs, keep_from))
     audit.append(private_zone.layout.audit_log, "purge", run_id=context.run_id, keep_from=keep_from.isoformat(),
                  retention_days=manifest.retention_days, counts=counts_only(counts))
     return dg.MaterializeResult(metadata={**counts_only(counts), "keep_from": keep_from.isoformat()})

@@ -35,5 +35,5 @@ retention = dg.define_asset_job(
     "retention",
     selection=dg.AssetSelection.assets(["lifecycle", "retention_purge"]),
     executor_def=dg.in_process_executor,
-    description="Purge raw batches and private-zone rows past the manifest's retention (rule 10).",
+    description="Purge raw batches, private-zone rows and run logs past the manifest's retention (rule 10).",
 )

@@ -64,6 +64,11 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
                        for t in PRIVATE_TABLES}
     assert all(_private_days(home)[t] >= set(days) for t in ("landed_lines", "events", "line_outcomes"))
     old_batches = sum(len(list((raw / f"date={d.isoformat()}").rglob("*.jsonl.gz"))) for d in days[:2])
+    for age, day in zip(AGES, days):  # a run's logs folder, last written that day
+        (folder := home.run_logs(f"run-{age}")).mkdir(parents=True)
+        (folder / "run.log").write_text("a run's log\n")
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc).timestamp()
+        os.utime(folder, (noon, noon))
 
     from definitions import build_definitions
 
@@ -81,6 +86,7 @@ def test_retention_purges_exactly_the_days_past_their_age(sluice_home, tmp_path,
     assert purge["keep_from"] == (today - timedelta(days=30)).isoformat()
     assert purge["counts"]["raw_days_purged"] == 2 and purge["counts"]["raw_batches_purged"] == old_batches
     assert {t: purge["counts"][f"private_rows_purged:{t}"] for t in PRIVATE_TABLES} == rows_before
+    assert purge["counts"]["run_logs_purged"] == 2 and {p.name for p in home.logs.iterdir()} == {f"run-{a}" for a in AGES[2:]}
     assert rows_before["landed_lines"] > 0 and rows_before["eligible_events"] > 0 and rows_before[profiles.TABLE] > 0
     assert audit.verify(home.audit_log) is None
 

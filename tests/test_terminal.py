@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 from conftest import DAY
+from helpers import identifiers
 
 from assets.progress import batch_progress
 from cli.output import captured
@@ -119,6 +120,8 @@ def test_a_published_day_then_a_blocked_one_say_so_quietly(tmp_path):
     logs = _run_logs(home, out)
     assert re.search(r"^\s*\d+ of \d+ (OK|PASS)", (logs / "run.log").read_text(), re.MULTILINE)  # dbt's lines went here
     assert (logs / "dbt.log").is_file()
+    kept = "".join(f.read_text(errors="replace") for f in logs.iterdir())
+    assert not [i for i in identifiers(home / "inbox") if i in kept], "an identifier of the day is in its logs"
     first_run = re.search(r"· run ([0-9a-f-]{36})", out)[1]
     marker = (home / "warehouse" / "training" / "_published" / f"{DAY.isoformat()}.json").read_bytes()
 

@@ -1,4 +1,4 @@
-"""Policy rule 10, retention: raw batches and private-zone rows of days older than the scope
+"""Policy rule 10, retention: raw batches, private-zone rows and run logs of days older than the scope
 manifest's `retention_days` are deleted. Day D is kept while D >= today - retention_days.
 
 The training and analytics zones are not purged here: they hold no direct identifier and
@@ -7,7 +7,9 @@ are what the policy allows to keep; erasure (rule 2) is what removes a person fr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import shutil
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import duckdb
 
@@ -26,6 +28,15 @@ def cutoff(today: date, retention_days: int) -> date:
 def purge_raw(store: RawStore, keep_from: date) -> dict[str, int]:
     old = [day for day in store.days() if day < keep_from]
     return {"raw_days_purged": len(old), "raw_batches_purged": sum(store.delete_day(day) for day in old)}
+
+
+def purge_logs(logs: Path, keep_from: date) -> dict[str, int]:
+    """The run logs folders last written before `keep_from` (UTC), as old as the data they describe."""
+    old = [folder for folder in (logs.iterdir() if logs.is_dir() else [])
+           if folder.is_dir() and datetime.fromtimestamp(folder.stat().st_mtime, timezone.utc).date() < keep_from]
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"run_logs_purged": len(old)}
 
 
 def purge_private(con: duckdb.DuckDBPyConnection, keep_from: date) -> dict[str, int]:

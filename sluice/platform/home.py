@@ -77,9 +77,13 @@ class SluiceHome:
         """dbt's target folder: one subfolder per run, and the partial parse the next run starts from."""
         return self.root / "dbt"
 
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
     def run_logs(self, run_id: str) -> Path:
         """The logs of run `run_id` (`sluice run` writes them; dbt's is copied there by the models' step)."""
-        return self.root / "logs" / run_id
+        return self.logs / run_id
 
     @property
     def spill(self) -> Path:
