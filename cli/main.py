@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("action", choices=["verify"])
     audit_cmd.add_argument("--home", type=Path)
 
+    access = sub.add_parser("access", help="who may read which zone, and what the home's file modes break of it (exit 3)")
+    access.add_argument("--iam", action="store_true", help="the IAM identity policy of each role for the S3 locations, as JSON")
+    access.add_argument("--home", type=Path)
+
     from sluice.importers.command import add_import_parser
 
     add_import_parser(sub)  # sluice import openadapt|ducktrack
@@ -196,6 +200,13 @@ def main(argv: list[str] | None = None) -> int:
             from cli.redact import run as redact
 
             return redact(args.directory)
+        if args.command == "access":  # before configure: it reports the modes as they are, and changes none
+            from cli.access import show
+            from sluice.platform.home import SluiceHome
+
+            if args.home:
+                os.environ["SLUICE_HOME"] = str(args.home.absolute())
+            return show(SluiceHome.from_env(), args.iam)
         if getattr(args, "verbose", False):
             os.environ[LOG_LEVEL_ENV] = "debug"  # the shard processes a run starts see it too
         from sluice.platform.settings import configure

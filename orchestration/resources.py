@@ -37,7 +37,7 @@ from sluice.ingest.raw_store import RawStore, raw_store
 from sluice.ingest.shards import use_parquet_key
 from sluice.platform.bucket_security import storage_findings
 from sluice.platform.errors import SluiceError
-from sluice.platform.home import DEFAULT_HOME, SluiceHome
+from sluice.platform.home import DEFAULT_HOME, GROUP_ENV, SluiceHome
 from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, Keys, local_keys
 from sluice.platform.s3 import S3Location, attach_s3, is_s3, kms_key_for
 from sluice.platform.settings import (
@@ -51,6 +51,7 @@ from sluice.platform.settings import (
     SHARDS_ROOT_ENV,
     dbt_profile_env,
 )
+from sluice.platform import zone_access
 from sluice.platform.warehouse import private_zone, scratch_zone
 from sluice.quality.expectations import SUITES_DIR, Outcome, judge
 
@@ -121,11 +122,22 @@ class PrivateZoneResource(_InHome):
     directory: str = ""
     erasures: str = ""  # CSV of erasure requests (employee_id, requested_at); withdrawn consent needs none
     shards_root: str = ""
+    training_group: str = ""  # the local group of model-training jobs: reads the training zone (access.yaml)
+    analyst_group: str = ""  # the local group of analysts: reads analytics.duckdb
     keyring: KeysResource
     s3: S3Resource  # the shards' bucket, when they meet on S3
 
     def _defaults(self, home: SluiceHome) -> dict[str, str]:
         return {"directory": str(home.inbox / "directory.csv"), "shards_root": str(home.warehouse / "shards")}
+
+    @property
+    def layout(self) -> SluiceHome:
+        groups = (("training", self.training_group), ("analyst", self.analyst_group))
+        return SluiceHome(Path(self.home), tuple((role, name) for role, name in groups if name)).ensure()
+
+    def access_findings(self) -> dict[str, list[str]]:
+        """What the home's real file modes break of `access.yaml` (`zone:rule`), for the storage_security gate."""
+        return {"home": zone_access.findings(self.layout)}
 
     @contextmanager
     def connect(self, reads_shards: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -265,6 +277,9 @@ class ExpectationsResource(dg.ConfigurableResource):
         return judge(con, suite, relation, day, published, Path(self.suites_dir))
 
 
+GROUP_SETTINGS = {f"{role}_group": env for role, env in GROUP_ENV.items()}
+
+
 def _from_env(**settings: str) -> dict[str, Any]:
     """Each setting the environment gives, as an `EnvVar` (resolved when a run starts, never written into run config);
     the others are left to the resource's defaults."""
@@ -286,7 +301,8 @@ def resources() -> dict[str, Any]:
     policy = BucketPolicyResource(**_from_env(allow_sse_s3=ALLOW_SSE_S3_ENV), s3=s3)
     return {
         "private_zone": PrivateZoneResource(**_from_env(home=HOME_ENV, directory=DIRECTORY_ENV, erasures=ERASURES_ENV,
-                                                        shards_root=SHARDS_ROOT_ENV), keyring=keys_resource(), s3=s3),
+                                                        shards_root=SHARDS_ROOT_ENV, **GROUP_SETTINGS),
+                                            keyring=keys_resource(), s3=s3),
         "raw_store": RawStoreResource(**_from_env(home=HOME_ENV, root=RAW_ENV), s3=s3),
         "export": ExportResource(**_from_env(root=EXPORT_ENV, kms_key_id=EXPORT_KMS_KEY_ENV), s3=s3, policy=policy),
         "buckets": policy,

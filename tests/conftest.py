@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -81,9 +84,9 @@ def published(published_day: Published, tmp_path: Path, monkeypatch: pytest.Monk
     return Published(SluiceHome(tmp_path / "home"), tmp_path / "inbox")
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> str:
-    """A real S3 (and KMS, Secrets Manager) API: moto's server on 127.0.0.1, on a free port."""
+@contextmanager
+def moto_server(**env: str) -> Iterator[str]:
+    """A real S3 (and KMS, IAM, Secrets Manager) API: moto's server on 127.0.0.1, on a free port, under `env`."""
     import socket
     import subprocess
     import sys
@@ -94,7 +97,7 @@ def s3_server() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -109,6 +112,12 @@ def s3_server() -> str:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -91,7 +91,8 @@ def test_the_readmes_launchpad_config_is_valid_for_every_job(sluice_home):
         resolved = dg.validate_run_config(defs.resolve_job_def(name), run_config)["resources"]
         assert resolved["raw_store"]["config"]["root"] == "s3://capture-bucket/raw"
         assert resolved["private_zone"]["config"] == {"home": str(sluice_home), "directory": "/data/directory.csv",
-                                                      "erasures": "", "shards_root": ""}
+                                                      "erasures": "", "shards_root": "", "training_group": "",
+                                                      "analyst_group": ""}
         assert not {"encryption_key", "pseudonym_key"} & {f for r in resolved.values() for f in r.get("config", {})}  # never in run config
 
 

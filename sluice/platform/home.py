@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = ".sluice"
+GROUP_ENV = {"training": "SLUICE_TRAINING_GROUP", "analyst": "SLUICE_ANALYST_GROUP"}  # role -> the env var naming its group
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,34 @@ class SluiceHome:
       only when it publishes, deleted otherwise;
     - `audit/`, `keys/` (0600) and `dagster/` (the Dagster instance) beside it;
     - `logs/<run>/`: what a `sluice run` kept of its run (Dagster's log, dbt's, what libraries printed).
+
+    Each path is in one zone of `sluice/policy/access.yaml` (`zone_of`); `groups` names the local group of each role
+    that reads a zone besides the pipeline (`SLUICE_TRAINING_GROUP`, `SLUICE_ANALYST_GROUP`; none: the pipeline's
+    user alone reads everything, `sluice/platform/zone_access.py`).
     """
 
     root: Path
+    groups: tuple[tuple[str, str], ...] = ()  # (role, group name)
 
     @classmethod
     def from_env(cls) -> "SluiceHome":
-        return cls(Path(os.environ.get("SLUICE_HOME", DEFAULT_HOME)).absolute())
+        groups = tuple((role, os.environ[env]) for role, env in GROUP_ENV.items() if os.environ.get(env))
+        return cls(Path(os.environ.get("SLUICE_HOME", DEFAULT_HOME)).absolute(), groups)
+
+    def group_of(self, role: str) -> str:
+        return dict(self.groups).get(role, "")
+
+    def zone_of(self, path: Path) -> str:
+        """The zone a path under the home is in: `control` for whatever no other zone holds (default-deny)."""
+        if path == self.analytics_db:
+            return "analytics"
+        for zone, top in (("training", self.training), ("raw", self.inbox), ("private", self.staging),
+                          ("private", self.warehouse / "shards")):
+            if path == top or top in path.parents:
+                return zone
+        if path.parent == self.warehouse and path.name.startswith(self.private_db.name):  # its .wal too
+            return "private"
+        return "control"
 
     @property
     def inbox(self) -> Path:
@@ -97,6 +119,9 @@ class SluiceHome:
         probe.unlink()
 
     def ensure(self) -> "SluiceHome":
+        """The home's folders; from here on, whatever the process makes is its user's alone (umask 077) until
+        publish shares it with a zone's readers."""
+        os.umask(0o077)
         for folder in (self.warehouse, self.training, self.markers, self.audit_log.parent, self.spill):
             folder.mkdir(parents=True, exist_ok=True)
         for private in (self.keys, self.staging):

@@ -4,7 +4,8 @@ Dagster resources read every setting the environment gives through `EnvVar`, and
 defaults for the rest when a run starts. `configure`, which the `sluice` command runs before anything
 else (never an import), fills in the same defaults in the process environment (raw root and directory
 in `$SLUICE_HOME/inbox/`, keys in `$SLUICE_HOME/keys/`, the Dagster instance in `$SLUICE_HOME/dagster`
-with telemetry off and one writer of the private zone at a time) without overriding what is set.
+with telemetry off and one writer of the private zone at a time) without overriding what is set, and puts every
+file of the home back to the modes of its zone (`sluice/platform/zone_access.py`; audited when it changed any).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sluice.lifecycle import audit
 from sluice.platform.home import SluiceHome
 from sluice.platform.keys import ENCRYPTION_KEY_ENV, KEY_SECRETS_ENV, PSEUDONYM_KEY_ENV, ensure_keys
 from sluice.platform.warehouse import DBT_MEMORY_LIMIT_ENV, dbt_memory_limit, httpfs_extension_path
+from sluice.platform.zone_access import secure_home
 from sluice.policy.scope import default_manifest
 
 HOME_ENV = "SLUICE_HOME"
@@ -79,7 +82,10 @@ def configure(home: Path | None = None, raw: str | None = None, directory: str |
     if os.environ[KEY_SECRETS_ENV]:  # keys from Secrets Manager: none generated, written or exported
         for name in (ENCRYPTION_KEY_ENV, PSEUDONYM_KEY_ENV):
             os.environ.setdefault(name, "")
-        return layout
-    ensure_keys(layout.keys)
-    os.environ.update(dbt_profile_env(str(layout.root), os.environ[ENCRYPTION_KEY_ENV]))
+    else:
+        ensure_keys(layout.keys)
+        os.environ.update(dbt_profile_env(str(layout.root), os.environ[ENCRYPTION_KEY_ENV]))
+    repaired = secure_home(layout)  # a home of an older version, or opened up by hand, back to access.yaml
+    if repaired:
+        audit.append(layout.audit_log, "access", repaired=repaired)
     return layout

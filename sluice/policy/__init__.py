@@ -12,6 +12,7 @@
 | 8 data sensitivity | `dss_level` context >= threshold, level dropped | `sensitivity.py` |
 | 9 clean control plane | counts and rule names only | `sluice/platform/errors.py`, `sluice/contract/reasons.py` |
 | 10 encryption, audit | encrypted private zone, hash-chained audit log | `sluice/platform/warehouse.py`, `sluice/lifecycle/audit.py` |
+| zones | who may read and write each zone | `access.py`, `access.yaml` (enforced by `sluice/platform/zone_access.py`, `iam_policies.py`) |
 
 `exclusions.py` lists, in order, the rules that drop valid events; each event is counted
 under the first rule that drops it.

@@ -36,6 +36,7 @@ from sluice.ingest.landing import landed_content
 from sluice.lifecycle import audit
 from sluice.platform.home import SluiceHome
 from sluice.platform.versions import code_version, policy_version
+from sluice.platform.zone_access import share, share_tree
 from sluice.policy.scope import default_manifest
 from sluice.publish.analyst_views import describe_analytics
 from sluice.publish.training_manifest import write_manifest
@@ -90,10 +91,16 @@ def _stage_training(con: duckdb.DuckDBPyConnection, home: SluiceHome, stage: Pat
 
 
 def _move_in(home: SluiceHome, stage: Path, day: date, run_id: str, tables) -> None:
-    """Rename the staged table folders into the training zone (still unpublished: no marker names them yet)."""
+    """Rename the staged table folders into the training zone (still unpublished: no marker names them yet), each
+    with the zone's modes first (`sluice/platform/zone_access.py`), so trainers can read what a marker will name."""
+    for path in (home.root, home.warehouse, home.training, home.markers):
+        share(home, path)
     for table in tables:
         final = _version(home, table, day, run_id)
         final.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (final.parent.parent, final.parent):
+            share(home, folder)
+        share_tree(home, stage / table, "training")
         shutil.rmtree(final, ignore_errors=True)
         os.rename(stage / table, final)
 
@@ -139,6 +146,7 @@ def _write_marker(home: SluiceHome, day: date, body: dict) -> Path:
         json.dump(body, handle, indent=2, sort_keys=True)
         handle.flush()
         os.fsync(handle.fileno())
+    share(home, tmp)
     os.replace(tmp, marker)
     return marker
 
@@ -194,6 +202,7 @@ def _finish(home: SluiceHome, day: date, marker: dict) -> None:
     if marker.get("analytics_staged"):
         staged = home.warehouse / marker["analytics_staged"]
         if staged.exists():
+            share(home, staged, "analytics")
             os.replace(staged, home.analytics_db)
         if staged.parent.parent == home.staging:
             shutil.rmtree(staged.parent, ignore_errors=True)

@@ -12,7 +12,8 @@ from sluice.policy.scope import ScopeManifest
 # What each gate asserts, in one line: the check's description in the UI and the first line of its result.
 DESCRIPTIONS = {
     "line_conservation": "Every line read is valid, quarantined, a duplicate, unreadable or another day's.",
-    "storage_security": "Raw, export and shard buckets are encrypted by default (SSE-KMS) and not public; checked before any read or write.",
+    "storage_security": ("Raw, export and shard buckets are encrypted by default (SSE-KMS) and not public, and no file of the home "
+                         "is readable beyond its zone's readers (access.yaml); checked before any read or write."),
     "erasure_verified": "Nothing of an employee with withdrawn consent or an erasure request is left in any zone (rule 2).",
     "freshness": "Capture arrived for the day (a warning only, never blocking).",
     "scope_creep": "No event type, field or region outside the scope manifest, nor a line written to be read two ways (policy rule 1).",
@@ -62,13 +63,14 @@ def line_conservation(counts: dict[str, int], lines_landed: int) -> Gate:
 
 
 def storage_security(findings: dict[str, list[str]]) -> Gate:
-    """`findings`: per role (raw, export) the rules its bucket breaks (`sluice.platform.bucket_security`)."""
+    """`findings`: per role (raw, export, shards) the rules its bucket breaks (`sluice.platform.bucket_security`), and
+    under `home` the `zone:rule`s of the home's file modes (`sluice.platform.zone_access`)."""
     counts = {f"{role}:{rule}": 1 for role, rules in findings.items() for rule in rules}
     return Gate(
         "storage_security",
         not counts,
         DESCRIPTIONS["storage_security"],
-        {"buckets_checked": len(findings), "findings": len(counts), **counts},
+        {"locations_checked": len(findings), "findings": len(counts), **counts},
     )
 
 
