@@ -54,7 +54,7 @@ def landed_lines(context: dg.AssetExecutionContext, private_zone: PrivateZoneRes
                  export: ExportResource, buckets: BucketPolicyResource):
     run_id = context.run_id
     locations = {"raw": raw_store.root, "export": export.root, **({"shards": private_zone.shards_root} if SHARDS > 1 else {})}
-    security = gates.storage_security({**buckets.findings(locations), **private_zone.access_findings()})
+    security = gates.storage_security({**buckets.findings(locations), **private_zone.access_findings(raw_store.root)})
     if not security.passed:  # refuse before reading a byte; the private zone is left as it was
         yield dg.MaterializeResult(metadata={"refused": 1})
         yield gate_result(security, LANDED, private_zone.layout, context.partition_key, run_id)

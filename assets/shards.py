@@ -31,7 +31,7 @@ def validated_shard(context: dg.AssetExecutionContext, private_zone: PrivateZone
     keys = context.partition_key.keys_by_dimension
     day, shard, shards = date.fromisoformat(keys["date"]), int(keys["shard"]), len(day_shards.get_partitions_def_for_dimension("shard").get_partition_keys())
     locations = {"raw": raw_store.root, "shards": private_zone.shards_root}
-    security = gates.storage_security({**buckets.findings(locations), **private_zone.access_findings()})
+    security = gates.storage_security({**buckets.findings(locations), **private_zone.access_findings(raw_store.root)})
     if security.passed:
         with private_zone.scratch() as con:
             load_directory(con, Path(private_zone.directory))  # who is erased: their lines never leave the shard

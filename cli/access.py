@@ -1,5 +1,5 @@
 """`sluice access`: who may read which zone (`sluice/policy/access.yaml`), where each zone is, and what the home's
-real file modes break of it (exit 3 if anything; nothing is changed: every other command puts the modes back);
+real file modes (and a local capture inbox's) break of it (exit 3 if anything; nothing is changed: every other command puts the modes back);
 `--iam`: the IAM identity policy of each role for the S3 locations the environment names, as JSON."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sluice.platform.home import GROUP_ENV, SluiceHome
 from sluice.platform.iam_policies import role_policies, zone_locations
 from sluice.platform.keys import KEY_SECRETS_ENV
 from sluice.platform.settings import EXPORT_ENV, RAW_ENV, SHARDS_ROOT_ENV
-from sluice.platform.zone_access import findings
+from sluice.platform.zone_access import access_findings
 from sluice.policy.access import ACCESS_PATH, access_policy
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 3
@@ -48,11 +48,11 @@ def show(home: SluiceHome, iam: bool) -> int:
         where = on_s3[name].uri() if name in on_s3 else local[name]
         print(f"  {name:<10} read by {', '.join(_reader(home, r) for r in zone.read)}; written by {', '.join(zone.write)}")
         print(f"  {'':<10} {where}")
-    found = findings(home)
+    found = [f"{place}:{rule}" for place, rules in access_findings(home, os.environ.get(RAW_ENV, "")).items() for rule in rules]
     if found:
         print(f"{home.root}: readable or writable beyond access.yaml: {', '.join(found)}")
-        print("Any other sluice command puts every mode back (audited as `access`); until then a run launched from the UI "
-              "or the schedule refuses the day (gate storage_security).")
+        print("Any other sluice command puts the home's modes back (audited as `access`); the capture inbox is the "
+              "operator's to close. Until then a run refuses the day (gate storage_security).")
         return EXIT_FINDINGS
     print(f"{home.root}: no file is readable beyond its zone's readers.")
     return EXIT_CLEAN

@@ -186,6 +186,7 @@ def _report_failures(outcome) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # whatever a sluice command writes (simulated or imported batches too) is its user's alone
     args = _parser().parse_args(argv)
     try:
         if args.command == "simulate":

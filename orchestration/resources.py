@@ -35,6 +35,7 @@ from pydantic import PrivateAttr, model_validator
 
 from sluice.ingest.raw_store import RawStore, raw_store
 from sluice.ingest.shards import use_parquet_key
+from sluice.platform import zone_access
 from sluice.platform.bucket_security import storage_findings
 from sluice.platform.errors import SluiceError
 from sluice.platform.home import DEFAULT_HOME, GROUP_ENV, SluiceHome
@@ -51,7 +52,6 @@ from sluice.platform.settings import (
     SHARDS_ROOT_ENV,
     dbt_profile_env,
 )
-from sluice.platform import zone_access
 from sluice.platform.warehouse import private_zone, scratch_zone
 from sluice.quality.expectations import SUITES_DIR, Outcome, judge
 
@@ -135,9 +135,10 @@ class PrivateZoneResource(_InHome):
         groups = (("training", self.training_group), ("analyst", self.analyst_group))
         return SluiceHome(Path(self.home), tuple((role, name) for role, name in groups if name)).ensure()
 
-    def access_findings(self) -> dict[str, list[str]]:
-        """What the home's real file modes break of `access.yaml` (`zone:rule`), for the storage_security gate."""
-        return {"home": zone_access.findings(self.layout)}
+    def access_findings(self, raw_root: str) -> dict[str, list[str]]:
+        """What the real file modes of the home, and of a local capture inbox outside it, break of `access.yaml`
+        (`zone:rule`), for the storage_security gate."""
+        return zone_access.access_findings(self.layout, raw_root)
 
     @contextmanager
     def connect(self, reads_shards: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

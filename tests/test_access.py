@@ -153,6 +153,7 @@ def shared_home(simulated_day, monkeypatch):
     base.chmod(0o711)
     training, analyst = _groups()
     shutil.copytree(simulated_day, base / "inbox")
+    (base / "inbox").chmod(0o700)  # the capture inbox is the pipeline's alone to read (the gate says so otherwise)
     isolate_home(monkeypatch, base / "home", base / "inbox")
     monkeypatch.setenv("SLUICE_TRAINING_GROUP", training)
     monkeypatch.setenv("SLUICE_ANALYST_GROUP", analyst)
@@ -181,10 +182,10 @@ def test_a_published_home_gives_each_zone_to_its_readers_only(shared_home):
 
 READS = """
 import duckdb, json, os, pathlib, sys
-home, parquet, groups = sys.argv[1], sys.argv[2], [int(g) for g in sys.argv[3].split(",") if g]
+home, parquet, user, groups = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(g) for g in sys.argv[4].split(",") if g]
 os.setgroups(groups)  # the interpreter is loaded (under /root): from here on, another user in `groups` only
-os.setgid(65534)
-os.setuid(65534)
+os.setgid(user)
+os.setuid(user)
 def attempt(name, read):
     try:
         read()
@@ -208,7 +209,7 @@ def test_other_users_read_what_their_group_may_and_nothing_else(shared_home):
 
     def readable(*groups: str) -> list[str]:
         gids = ",".join(str(grp.getgrnam(g).gr_gid) for g in groups)
-        done = subprocess.run([sys.executable, "-c", READS, str(home.root), str(parquet), gids], capture_output=True,
+        done = subprocess.run([sys.executable, "-c", READS, str(home.root), str(parquet), str(NOBODY), gids], capture_output=True,
                               text=True, check=True, cwd="/")
         return json.loads(done.stdout)
 
@@ -332,9 +333,36 @@ def test_sluice_access_shows_each_zone_and_reports_a_loosened_home_without_chang
     (layout.keys / "encryption.key").chmod(0o644)
     layout.keys.chmod(0o755)
     assert main(["access"]) == 3
-    assert "control:group_readable, control:world_readable" in capsys.readouterr().out
+    assert "home:control:group_readable, home:control:world_readable" in capsys.readouterr().out
     assert layout.keys.stat().st_mode & 0o777 == 0o755  # reported, not changed
     monkeypatch.setenv("SLUICE_RAW", RAW)
     monkeypatch.setenv("SLUICE_EXPORT", EXPORT)
     assert main(["access", "--iam"]) == 0
     assert json.loads(capsys.readouterr().out) == role_policies(access_policy(), {"raw": RAW, "export": EXPORT, "shards": ""})
+
+
+def test_a_capture_inbox_anyone_can_read_is_refused_and_one_closed_from_above_is_not(simulated_day, monkeypatch):
+    base = Path(tempfile.mkdtemp(prefix="sluice-inbox-"))
+    try:
+        base.chmod(0o755)
+        inbox = base / "inbox"
+        shutil.copytree(simulated_day, inbox)
+        for path in (inbox, *inbox.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)  # as a umask of 022 leaves them
+        isolate_home(monkeypatch, base / "home", inbox)
+        result = dg.materialize([landed_lines], partition_key=DAY.isoformat(), resources=resources(), raise_on_error=False)
+        (security,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "storage_security"]
+        assert not security.passed and security.metadata["inbox:raw:world_readable"].value == 1
+        assert "home:raw:world_readable" not in security.metadata  # the home itself is closed
+        base.chmod(0o700)  # nobody but the owner gets as far as the inbox
+        result = dg.materialize([landed_lines], partition_key=DAY.isoformat(), resources=resources(), raise_on_error=False)
+        assert all(e.passed for e in result.get_asset_check_evaluations())
+    finally:
+        shutil.rmtree(base)
+
+
+def test_what_sluice_simulate_writes_is_its_users_alone(tmp_path):
+    assert main(["simulate", "--date", DAY.isoformat(), "--employees", "2", "--events-per-employee", "50",
+                 "--out", str(tmp_path / "day")]) == 0
+    written = [tmp_path / "day", *(tmp_path / "day").rglob("*")]
+    assert len(written) > 4 and all(p.stat().st_mode & 0o077 == 0 for p in written)

@@ -8,7 +8,8 @@ traversable by others (0711): a reader reaches the file its group may read and c
 
 `findings` does not trust this table: it walks the home and works out, for every path, who can really reach it
 (every folder above it included) and names each zone that someone outside its readers can read or anyone but the
-pipeline can write, as `<zone>:<rule>`. The `storage_security` gate refuses a day on any.
+pipeline can write, as `<zone>:<rule>`. `inbox_findings` does the same for a local capture inbox outside the home
+(raw: the pipeline's alone to read). The `storage_security` gate refuses a day on any.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import grp
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from sluice.platform.errors import SluiceError
 from sluice.platform.home import GROUP_ENV, SluiceHome
+from sluice.platform.s3 import is_s3
 from sluice.policy.access import access_policy
 
 
@@ -116,9 +119,9 @@ class _Reach:
         member = (self.anyone or st.st_gid in self.groups) and bool(st.st_mode & stat.S_IXGRP)
         return _Reach(self.anyone and others, (self.groups if others else frozenset()) | ({st.st_gid} if member else set()))
 
-    def rules(self, st: os.stat_result, readers: int | None, owner: int) -> set[str]:
+    def rules(self, st: os.stat_result, readers: int | None, owner: int | None) -> set[str]:
         found = set()
-        if st.st_uid != owner:
+        if owner is not None and st.st_uid != owner:
             found.add("foreign_owner")
         if (self.anyone or self.groups) and st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
             found.add("world_readable" if st.st_mode & stat.S_IROTH else "world_writable")
@@ -130,21 +133,26 @@ class _Reach:
         return found
 
 
-def findings(home: SluiceHome) -> list[str]:
-    """`<zone>:<rule>` for each zone whose paths someone outside its readers can read, or anyone but the pipeline's
-    user can write or owns; rules: world_readable, world_writable, group_readable, group_writable, foreign_owner.
-    The home's parent is taken as open to everyone (the worst case)."""
-    if not home.root.exists():
-        return []
-    owner, found = os.lstat(home.root).st_uid, set()
+def _reach_of(path: Path) -> _Reach:
+    """Who gets as far as `path`, through each real folder above it."""
+    reach = _Reach(True, frozenset())
+    for folder in reversed(path.parents):
+        reach = reach.through(os.stat(folder))
+    return reach
+
+
+def _scan(top: Path, reach: _Reach, zone_of: Callable[[Path], str], readers: Callable[[str], int | None],
+          owner: int | None) -> list[str]:
+    """`<zone>:<rule>` of every path from `top` down that `reach` gets to (a folder nobody gets through ends it)."""
+    found = set()
 
     def visit(path: Path, reach: _Reach) -> None:
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
                 return
-            zone = home.zone_of(path)
-            found.update(f"{zone}:{rule}" for rule in reach.rules(st, zone_gid(home, zone), owner))
+            zone = zone_of(path)
+            found.update(f"{zone}:{rule}" for rule in reach.rules(st, readers(zone), owner))
             inner = reach.through(st) if stat.S_ISDIR(st.st_mode) else None
             children = list(path.iterdir()) if inner and (inner.anyone or inner.groups) else []
         except FileNotFoundError:  # gone meanwhile (a running webserver's or daemon's temporary file)
@@ -152,5 +160,30 @@ def findings(home: SluiceHome) -> list[str]:
         for child in children:
             visit(child, inner)
 
-    visit(home.root, _Reach(True, frozenset()))
+    if top.exists():
+        visit(top, reach)
     return sorted(found)
+
+
+def findings(home: SluiceHome) -> list[str]:
+    """`<zone>:<rule>` for each zone of the home whose paths someone outside its readers can read, or anyone but the
+    pipeline's user can write or owns; rules: world_readable, world_writable, group_readable, group_writable,
+    foreign_owner. The home must keep itself closed: its parent is taken as open to everyone."""
+    owner = os.lstat(home.root).st_uid if home.root.exists() else None
+    return _scan(home.root, _Reach(True, frozenset()), home.zone_of, lambda zone: zone_gid(home, zone), owner)
+
+
+def inbox_findings(raw_root: Path) -> list[str]:
+    """The same for a local capture inbox outside the home (`SLUICE_RAW`): the raw zone, which only the pipeline
+    reads. It is the operator's folder, so who can reach it is worked out through the real folders above it; its
+    batches may belong to the agents that put them (no `foreign_owner`)."""
+    return _scan(raw_root, _reach_of(raw_root), lambda path: "raw", lambda zone: None, None) if raw_root.exists() else []
+
+
+def access_findings(home: SluiceHome, raw_root: str) -> dict[str, list[str]]:
+    """The findings of the home, and of the capture inbox (`raw_root`) when it is a local folder outside the home."""
+    found = {"home": findings(home)}
+    inbox = Path(raw_root).absolute() if raw_root and not is_s3(raw_root) else None
+    if inbox is not None and home.root not in (inbox, *inbox.parents):
+        found["inbox"] = inbox_findings(inbox)
+    return found
