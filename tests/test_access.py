@@ -93,8 +93,9 @@ def test_findings_are_what_someone_can_really_reach(tmp_path):
     assert findings(home) == ["analytics:world_readable"]
 
 
-def test_a_zone_read_by_a_group_is_read_by_that_group_only(tmp_path):
-    own = grp.getgrgid(os.getgid()).gr_name
+@pytest.mark.parametrize("named", [True, False])  # a group name, or a bare gid (containers)
+def test_a_zone_read_by_a_group_is_read_by_that_group_only(tmp_path, named):
+    own = grp.getgrgid(os.getgid()).gr_name if named else str(os.getgid())
     home = _home(tmp_path, [("analyst", own)])
     home.root.chmod(0o711)
     home.warehouse.chmod(0o711)

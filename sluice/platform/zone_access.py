@@ -37,8 +37,11 @@ def zone_gid(home: SluiceHome, zone: str) -> int | None:
         return None
     if len(names) > 1:
         raise SluiceError("configuration", f"the {zone} zone is shared with one local group only")
+    name = names.pop()
+    if name.isdigit():  # a numeric gid, as containers often have no /etc/group entry for it
+        return int(name)
     try:
-        return grp.getgrnam(names.pop()).gr_gid
+        return grp.getgrnam(name).gr_gid
     except KeyError:
         envs = ", ".join(GROUP_ENV[role] for role in readers if role in GROUP_ENV)
         raise SluiceError("configuration", f"{envs} names no group of this machine") from None
