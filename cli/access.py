@@ -23,10 +23,8 @@ def _locations() -> dict[str, str]:
 
 
 def _local(home: SluiceHome) -> dict[str, str]:
-    raw = os.environ.get(RAW_ENV) or str(home.inbox / "raw")
-    return {"raw": raw, "private": f"{home.private_db}, {home.staging}/", "training": f"{home.training}/",
-            "analytics": str(home.analytics_db),
-            "control": f"{home.keys}/, {home.audit_log.parent}/, {home.logs}/, {home.dagster_home}/, {home.dbt_target}/"}
+    shown = {zone: ", ".join(map(str, paths)) for zone, paths in home.zone_paths().items()}
+    return {**shown, "raw": os.environ.get(RAW_ENV) or shown["raw"]}
 
 
 def _reader(home: SluiceHome, role: str) -> str:

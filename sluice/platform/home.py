@@ -40,15 +40,19 @@ class SluiceHome:
     def group_of(self, role: str) -> str:
         return dict(self.groups).get(role, "")
 
+    def zone_paths(self) -> dict[str, tuple[Path, ...]]:
+        """Where each zone of the home is (a path and what is under it); `control` also holds whatever else the home
+        has (default-deny)."""
+        return {"raw": (self.inbox,), "private": (self.private_db, self.staging, self.warehouse / "shards"),
+                "control": (self.keys, self.audit_log.parent, self.logs, self.dagster_home, self.dbt_target, self.spill),
+                "training": (self.training,), "analytics": (self.analytics_db,)}
+
     def zone_of(self, path: Path) -> str:
-        """The zone a path under the home is in: `control` for whatever no other zone holds (default-deny)."""
-        if path == self.analytics_db:
-            return "analytics"
-        for zone, top in (("training", self.training), ("raw", self.inbox), ("private", self.staging),
-                          ("private", self.warehouse / "shards")):
-            if path == top or top in path.parents:
+        """The zone a path under the home is in: `control` for whatever no other zone holds."""
+        for zone, tops in self.zone_paths().items():
+            if zone != "control" and any(path == top or top in path.parents for top in tops):
                 return zone
-        if path.parent == self.warehouse and path.name.startswith(self.private_db.name):  # its .wal too
+        if path.parent == self.warehouse and path.name.startswith(self.private_db.name):  # its .wal
             return "private"
         return "control"
 

@@ -73,7 +73,7 @@ def role_policy(policy: AccessPolicy, role: str, locations: dict[str, str], secr
             if not any(zones[other].bucket == location.bucket for other in read):
                 statements.append({"Sid": _sid("deny", "list", name), "Effect": "Deny", "Action": ["s3:ListBucket*"],
                                    "Resource": [_bucket(location)]})
-    kms = sorted({"kms:Decrypt"} if read else set()) + (["kms:GenerateDataKey"] if written else [])
+    kms = (["kms:Decrypt"] if read else []) + (["kms:GenerateDataKey"] if written else [])
     if kms:
         statements.append({"Sid": "KmsThroughS3", "Effect": "Allow", "Action": kms, "Resource": ["*"], "Condition": VIA_S3})
     if role == PIPELINE and zones:

@@ -100,13 +100,7 @@ def share_tree(home: SluiceHome, top: Path, zone: str | None = None) -> int:
 def secure_home(home: SluiceHome) -> int:
     """Every path of the home to its zone's mode (a home of an older version, or one loosened by hand); the number
     of paths changed."""
-    changed = sum(share(home, p) for p in _route(home) if p.exists())
-    for top in sorted(p for p in home.root.iterdir() if p != home.warehouse):
-        changed += share_tree(home, top)
-    if home.warehouse.exists():
-        for top in sorted(home.warehouse.iterdir()):
-            changed += share_tree(home, top)
-    return changed
+    return share_tree(home, home.root)
 
 
 @dataclass(frozen=True)
